@@ -1,0 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
+import { StandardSchemaValidationPipe } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module.js';
+import { AppConfigModule } from './config/config.module.js';
+import type { AppConfig } from './config/config.schema.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { UsersModule } from './users/users.module.js';
+
+@Module({})
+export class AppModule {
+  /** The whole application for one validated configuration (see config/config.schema.ts). */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        DatabaseModule,
+        AuthModule.forRoot(config.auth.type),
+        UsersModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_PIPE, useValue: new StandardSchemaValidationPipe({ maxErrorMessagesLength: 2000 }) }],
+    };
+  }
+}

@@ -1,0 +1,12 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+
+/** HTTP settings shared by main.ts and the test app factory. */
+export function configureApp(app: INestApplication): void {
+  const express = app as NestExpressApplication;
+  express.disable('x-powered-by');
+  express.set('trust proxy', false);
+  express.set('query parser', 'simple');
+  express.useBodyParser('json', { limit: '100kb' });
+  app.enableShutdownHooks();
+}

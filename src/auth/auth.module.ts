@@ -1,0 +1,51 @@
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule, type Type } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import cookieParser from 'cookie-parser';
+import type { AppConfig, AuthType } from '../config/config.schema.js';
+import { ConfigService } from '../config/typed-config.js';
+import { UsersModule } from '../users/users.module.js';
+import { DevLoginController } from './dev-login.controller.js';
+import { AUTH_STRATEGY, AuthenticationGuard } from './guards/authentication.guard.js';
+import { RolesGuard } from './guards/roles.guard.js';
+import { HttpErrorHeadersFilter } from './http-error.filter.js';
+import { CookieStrategy } from './strategies/cookie.strategy.js';
+import { JwtLocalStrategy } from './strategies/jwt-local.strategy.js';
+import { JwtOidcStrategy } from './strategies/jwt-oidc.strategy.js';
+
+const STRATEGIES: Record<AuthType, Type> = {
+  cookie: CookieStrategy,
+  jwt_local: JwtLocalStrategy,
+  jwt_oidc: JwtOidcStrategy,
+};
+
+/**
+ * Registers exactly one Passport strategy, the one AUTH_TYPE names, plus the global
+ * guards that make every route closed unless it says otherwise.
+ */
+@Module({})
+export class AuthModule implements NestModule {
+  constructor(private readonly config: ConfigService<AppConfig, true>) {}
+
+  static forRoot(authType: AuthType): DynamicModule {
+    const strategy = STRATEGIES[authType];
+    return {
+      module: AuthModule,
+      imports: [PassportModule, UsersModule],
+      controllers: authType === 'cookie' ? [DevLoginController] : [],
+      providers: [
+        strategy,
+        { provide: AUTH_STRATEGY, useExisting: strategy },
+        { provide: APP_GUARD, useClass: AuthenticationGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
+        { provide: APP_FILTER, useClass: HttpErrorHeadersFilter },
+      ],
+      exports: [AUTH_STRATEGY],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    const auth = this.config.get('auth', { infer: true });
+    if (auth.type === 'cookie') consumer.apply(cookieParser(auth.cookieSecret)).forRoutes('{*path}');
+  }
+}

@@ -1,0 +1,57 @@
+import { BadRequestException, Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { ConfigService } from '../config/typed-config.js';
+import type { AppConfig } from '../config/config.schema.js';
+import { DEMO_USERS, findDemoUser } from '../database/demo-users.js';
+import { toPrincipal, UsersService } from '../users/users.service.js';
+import { Public } from './decorators/access.decorator.js';
+import type { Principal } from './principal.js';
+import { SESSION_COOKIE } from './strategies/cookie.strategy.js';
+
+const devLoginBody = z.strictObject({ sub: z.string().min(1).max(64) });
+
+/** Cookie mode only (the module is not loaded otherwise, so these paths are 404 in JWT modes). */
+@Controller('auth')
+export class DevLoginController {
+  private readonly cookie: { secure: boolean; ttlSec: number };
+
+  constructor(
+    config: ConfigService<AppConfig, true>,
+    private readonly users: UsersService,
+  ) {
+    const auth = config.get('auth', { infer: true });
+    this.cookie = auth.type === 'cookie' ? { secure: auth.cookieSecure, ttlSec: auth.sessionTtlSec } : { secure: true, ttlSec: 0 };
+  }
+
+  @Post('dev-login')
+  @Public()
+  @HttpCode(200)
+  async login(
+    @Body({ schema: devLoginBody }) body: z.infer<typeof devLoginBody>,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Principal> {
+    const demo = findDemoUser(body.sub);
+    const user = demo && (await this.users.findBySub(demo.sub));
+    if (!user) {
+      throw new BadRequestException(`sub must be one of the demo users: ${DEMO_USERS.map((u) => u.sub).join(', ')}`);
+    }
+    const exp = Math.floor(Date.now() / 1000) + this.cookie.ttlSec;
+    res.cookie(SESSION_COOKIE, { sub: user.sub, exp }, {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: this.cookie.secure,
+      path: '/',
+      maxAge: this.cookie.ttlSec * 1000,
+    });
+    return toPrincipal(user, { sub: user.sub, roles: [] }, 'cookie');
+  }
+
+  @Post('logout')
+  @Public()
+  @HttpCode(204)
+  logout(@Res({ passthrough: true }) res: Response): void {
+    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: this.cookie.secure, path: '/' });
+  }
+}

@@ -1,0 +1,61 @@
+import type { JWTPayload } from 'jose';
+import { isAppRole, toRegion, type AppRole } from '../../access/roles.js';
+import type { JwtSettings } from '../../config/config.schema.js';
+import type { Identity } from '../principal.js';
+import { InvalidToken } from '../auth.errors.js';
+
+/**
+ * Reads a claim by its whole name first (namespaced claims such as
+ * `https://example.com/roles` contain dots), then as a dotted path such as
+ * `realm_access.roles`. Only own properties are followed.
+ */
+export function readClaim(payload: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(payload, name)) return payload[name];
+  let value: unknown = payload;
+  for (const part of name.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, part)) {
+      return undefined;
+    }
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/**
+ * Roles from a claim value: an array of strings, or one space-separated string (as in
+ * `scp`). Any other type gives no roles. Names are mapped through JWT_ROLE_MAP, and
+ * whatever is not an app role after mapping is dropped.
+ */
+export function rolesFromClaim(value: unknown, roleMap: ReadonlyMap<string, AppRole>): AppRole[] {
+  const names =
+    typeof value === 'string'
+      ? value.split(/\s+/)
+      : Array.isArray(value)
+        ? value.filter((v): v is string => typeof v === 'string')
+        : [];
+  const roles = new Set<AppRole>();
+  for (const name of names) {
+    const mapped = roleMap.get(name) ?? name;
+    if (isAppRole(mapped)) roles.add(mapped);
+  }
+  return [...roles];
+}
+
+const text = (value: unknown, max = 320): string | null =>
+  typeof value === 'string' && value.length > 0 && value.length <= max ? value : null;
+
+/** The identity a verified token describes. */
+export function identityFromClaims(payload: JWTPayload, settings: JwtSettings): Identity {
+  const sub = payload.sub;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) {
+    throw new InvalidToken('"sub" claim must be a non-empty string of at most 255 characters');
+  }
+  const regionValue = readClaim(payload, settings.regionClaim);
+  return {
+    sub,
+    name: text(payload.name) ?? text(payload.preferred_username) ?? text(payload.nickname),
+    email: text(payload.email),
+    roles: rolesFromClaim(readClaim(payload, settings.rolesClaim), settings.roleMap),
+    region: regionValue === undefined ? undefined : toRegion(regionValue),
+  };
+}

@@ -1,0 +1,16 @@
+import type { KeyObject } from 'node:crypto';
+import type { ProtectedHeaderParameters } from 'jose';
+
+/** Where the verifier gets the key for a token's header. */
+export interface KeySource {
+  getKey(header: ProtectedHeaderParameters): Promise<KeyObject>;
+}
+
+/** jwt_local: the one key from JWT_DECODE_KEY_B64. Header hints (kid, jku, jwk, x5u) are ignored. */
+export class StaticKeySource implements KeySource {
+  constructor(private readonly key: KeyObject) {}
+
+  getKey(): Promise<KeyObject> {
+    return Promise.resolve(this.key);
+  }
+}

@@ -1,0 +1,238 @@
+import { randomBytes, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { APP_ROLES, type AppRole } from '../access/roles.js';
+import { isHttpUrl, isSecureUrl } from './urls.js';
+import { ASYMMETRIC_ALGORITHMS, isHmac, JWT_ALGORITHMS, parseDecodeKey, type JwtAlgorithm } from './jwt-key.js';
+
+export const AUTH_TYPES = ['cookie', 'jwt_local', 'jwt_oidc'] as const;
+export type AuthType = (typeof AUTH_TYPES)[number];
+
+export interface JwtSettings {
+  issuer: string;
+  audiences: string[];
+  algorithms: JwtAlgorithm[];
+  rolesClaim: string;
+  roleMap: ReadonlyMap<string, AppRole>;
+  regionClaim: string;
+  clockToleranceSec: number;
+}
+
+export type AuthConfig =
+  | { type: 'cookie'; cookieSecret: string; cookieSecretGenerated: boolean; cookieSecure: boolean; sessionTtlSec: number }
+  | { type: 'jwt_local'; jwt: JwtSettings; key: KeyObject }
+  | {
+      type: 'jwt_oidc';
+      jwt: JwtSettings;
+      oidc: { timeoutMs: number; jwksCacheMaxAgeMs: number; jwksCooldownMs: number };
+    };
+
+export interface AppConfig {
+  app: { nodeEnv: string; host: string; port: number; publicUrl: string };
+  auth: AuthConfig;
+  database: { url: string | undefined; dataDir: string; seedDemoData: boolean };
+}
+
+/** A start-up configuration problem; the message names each variable and its expected form. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const optional = z
+  .string()
+  .transform((s) => s.trim())
+  .optional()
+  .transform((s) => (s === '' ? undefined : s));
+
+const int = (name: string, min: number, max: number, fallback: number) =>
+  optional.transform((s, ctx) => {
+    if (s === undefined) return fallback;
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max} (got "${s}")` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const bool = (name: string) =>
+  optional.transform((s, ctx) => {
+    if (s === undefined) return undefined;
+    if (/^(true|1|yes)$/i.test(s)) return true;
+    if (/^(false|0|no)$/i.test(s)) return false;
+    ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${s}")` });
+    return z.NEVER;
+  });
+
+const envSchema = z.object({
+  NODE_ENV: optional,
+  HOST: optional,
+  PORT: int('PORT', 0, 65535, 3000),
+  PUBLIC_URL: optional,
+  AUTH_TYPE: optional,
+  COOKIE_SECRET: optional,
+  COOKIE_SECURE: bool('COOKIE_SECURE'),
+  COOKIE_SESSION_TTL_SECONDS: int('COOKIE_SESSION_TTL_SECONDS', 60, 7 * 24 * 3600, 8 * 3600),
+  ALLOW_COOKIE_AUTH_IN_PRODUCTION: bool('ALLOW_COOKIE_AUTH_IN_PRODUCTION'),
+  JWT_ISS: optional,
+  JWT_AUD: optional,
+  JWT_ALG: optional,
+  JWT_DECODE_KEY_B64: optional,
+  JWT_ROLES_CLAIM: optional,
+  JWT_ROLE_MAP: optional,
+  JWT_REGION_CLAIM: optional,
+  JWT_CLOCK_TOLERANCE_SECONDS: int('JWT_CLOCK_TOLERANCE_SECONDS', 0, 300, 5),
+  OIDC_TIMEOUT_MS: int('OIDC_TIMEOUT_MS', 100, 30_000, 5000),
+  JWKS_CACHE_MAX_AGE_SECONDS: int('JWKS_CACHE_MAX_AGE_SECONDS', 10, 86_400, 600),
+  JWKS_COOLDOWN_SECONDS: int('JWKS_COOLDOWN_SECONDS', 1, 3600, 30),
+  DATABASE_URL: optional,
+  DATA_DIR: optional,
+  SEED_DEMO_DATA: bool('SEED_DEMO_DATA'),
+});
+type Env = z.output<typeof envSchema>;
+
+/**
+ * Validates the environment once, at start-up, and returns typed settings. Every problem
+ * is reported at once, each naming its variable, so a bad deployment fails loudly and
+ * early instead of on the first request.
+ */
+export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => i.message));
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const host = env.HOST ?? '127.0.0.1';
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  if (!isHttpUrl(publicUrl)) problems.push(`PUBLIC_URL must be an http(s) URL such as https://api.example.com (got "${env.PUBLIC_URL}")`);
+
+  const auth = authConfig(env, nodeEnv, problems);
+  const database = databaseConfig(env, problems);
+  if (problems.length > 0 || !auth) throw new ConfigError(problems);
+  return { app: { nodeEnv, host, port: env.PORT, publicUrl }, auth, database };
+}
+
+function authConfig(env: Env, nodeEnv: string, problems: string[]): AuthConfig | undefined {
+  const rawType = (env.AUTH_TYPE ?? 'cookie').toLowerCase();
+  const type = rawType === 'noop' ? 'cookie' : rawType;
+  if (!(AUTH_TYPES as readonly string[]).includes(type)) {
+    problems.push(`AUTH_TYPE must be one of cookie (alias noop), jwt_local, jwt_oidc (got "${env.AUTH_TYPE}")`);
+    return undefined;
+  }
+  if (type === 'cookie') {
+    if (nodeEnv === 'production' && env.ALLOW_COOKIE_AUTH_IN_PRODUCTION !== true) {
+      problems.push(
+        'AUTH_TYPE=cookie signs anyone in as a demo user and is refused with NODE_ENV=production; ' +
+          'use jwt_local or jwt_oidc, or set ALLOW_COOKIE_AUTH_IN_PRODUCTION=true to accept the risk',
+      );
+    }
+    if (env.COOKIE_SECRET !== undefined && env.COOKIE_SECRET.length < 32) {
+      problems.push('COOKIE_SECRET must be at least 32 characters of random text (e.g. `openssl rand -base64 48`)');
+    }
+    return {
+      type,
+      cookieSecret: env.COOKIE_SECRET ?? randomBytes(32).toString('base64url'),
+      cookieSecretGenerated: env.COOKIE_SECRET === undefined,
+      cookieSecure: env.COOKIE_SECURE ?? nodeEnv === 'production',
+      sessionTtlSec: env.COOKIE_SESSION_TTL_SECONDS,
+    };
+  }
+
+  const when = `when AUTH_TYPE=${type}`;
+  const issuer = env.JWT_ISS;
+  if (!issuer) {
+    problems.push(
+      type === 'jwt_oidc'
+        ? `JWT_ISS is required ${when}: the issuer URL, e.g. https://tenant.auth0.com/ (discovery is read from <JWT_ISS>/.well-known/openid-configuration)`
+        : `JWT_ISS is required ${when}: the exact "iss" value of accepted tokens`,
+    );
+  } else if (type === 'jwt_oidc' && !isSecureUrl(issuer)) {
+    problems.push(`JWT_ISS must be an https URL ${when} (http is accepted only for localhost); got "${issuer}"`);
+  }
+  const audiences = (env.JWT_AUD ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  if (audiences.length === 0) {
+    problems.push(`JWT_AUD is required ${when}: one or more accepted audiences, comma separated (e.g. https://api.example.com)`);
+  }
+  const algorithms = parseAlgorithms(env.JWT_ALG, type, problems);
+  const roleMap = parseRoleMap(env.JWT_ROLE_MAP, problems);
+  const jwt: JwtSettings = {
+    issuer: issuer ?? '',
+    audiences,
+    algorithms,
+    rolesClaim: env.JWT_ROLES_CLAIM ?? 'roles',
+    roleMap,
+    regionClaim: env.JWT_REGION_CLAIM ?? 'region',
+    clockToleranceSec: env.JWT_CLOCK_TOLERANCE_SECONDS,
+  };
+
+  if (type === 'jwt_local') {
+    if (!env.JWT_DECODE_KEY_B64) {
+      problems.push(`JWT_DECODE_KEY_B64 is required ${when}: Base64 of a PEM public key or HMAC secret`);
+      return undefined;
+    }
+    if (algorithms.length === 0) return undefined;
+    const key = parseDecodeKey(env.JWT_DECODE_KEY_B64, algorithms);
+    if (typeof key === 'string') {
+      problems.push(`JWT_DECODE_KEY_B64 ${key}`);
+      return undefined;
+    }
+    return { type, jwt, key };
+  }
+  return {
+    type: 'jwt_oidc',
+    jwt,
+    oidc: {
+      timeoutMs: env.OIDC_TIMEOUT_MS,
+      jwksCacheMaxAgeMs: env.JWKS_CACHE_MAX_AGE_SECONDS * 1000,
+      jwksCooldownMs: env.JWKS_COOLDOWN_SECONDS * 1000,
+    },
+  };
+}
+
+function parseAlgorithms(raw: string | undefined, type: string, problems: string[]): JwtAlgorithm[] {
+  if (!raw) {
+    if (type === 'jwt_local') {
+      problems.push(`JWT_ALG is required when AUTH_TYPE=jwt_local: one of ${JWT_ALGORITHMS.join(', ')}`);
+      return [];
+    }
+    return [...ASYMMETRIC_ALGORITHMS];
+  }
+  const list = raw.split(',').map((a) => a.trim()).filter(Boolean);
+  const unknown = list.filter((a) => !(JWT_ALGORITHMS as readonly string[]).includes(a));
+  if (unknown.length > 0) {
+    problems.push(`JWT_ALG has unsupported algorithm(s) ${unknown.join(', ')}; use ${JWT_ALGORITHMS.join(', ')} (never none)`);
+    return [];
+  }
+  if (type === 'jwt_oidc' && list.some(isHmac)) {
+    problems.push('JWT_ALG must not list HMAC algorithms when AUTH_TYPE=jwt_oidc: keys from a JWKS are public keys');
+    return [];
+  }
+  return list as JwtAlgorithm[];
+}
+
+function parseRoleMap(raw: string | undefined, problems: string[]): Map<string, AppRole> {
+  const map = new Map<string, AppRole>();
+  for (const pair of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.lastIndexOf('=');
+    const from = pair.slice(0, eq).trim();
+    const to = pair.slice(eq + 1).trim();
+    if (eq <= 0 || !(APP_ROLES as readonly string[]).includes(to)) {
+      problems.push(`JWT_ROLE_MAP entry "${pair}" must read IdPRole=appRole, appRole one of ${APP_ROLES.join(', ')}`);
+      continue;
+    }
+    map.set(from, to as AppRole);
+  }
+  return map;
+}
+
+function databaseConfig(env: Env, problems: string[]): AppConfig['database'] {
+  const url = env.DATABASE_URL;
+  if (url !== undefined && !/^postgres(ql)?:\/\/./.test(url)) {
+    problems.push('DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/rolegate');
+  }
+  return { url, dataDir: env.DATA_DIR ?? './data', seedDemoData: env.SEED_DEMO_DATA ?? url === undefined };
+}

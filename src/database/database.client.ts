@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import { DEMO_USERS } from './demo-users.js';
+import * as schema from './schema.js';
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
+/** Serialises migrations when several rolegate instances start against one server. */
+const MIGRATION_LOCK = 7_265_746_101;
+
+export const isInMemory = (dataDir: string) => dataDir === 'memory://' || dataDir === ':memory:';
+
+/**
+ * Opens the database rolegate was configured with and brings its schema up to date:
+ * PostgreSQL when a URL is given, otherwise embedded PGlite (Postgres as WASM, kept in
+ * `dataDir`, or in memory). Both run the same Drizzle migrations.
+ */
+export async function openDatabase(opts: { url?: string; dataDir: string; seedDemoData: boolean }): Promise<DatabaseHandle> {
+  const handle = opts.url ? await openPostgres(opts.url) : await openPglite(opts.dataDir);
+  if (opts.seedDemoData) await seedDemoUsers(handle.db);
+  return handle;
+}
+
+async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+  if (!isInMemory(dataDir)) mkdirSync(dataDir, { recursive: true });
+  const client = new PGlite(isInMemory(dataDir) ? undefined : dataDir);
+  const db = drizzlePglite(client, { schema }) as unknown as Database;
+  await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
+  return { db, kind: 'pglite', close: () => client.close() };
+}
+
+async function openPostgres(url: string): Promise<DatabaseHandle> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS });
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    client.release();
+  }
+  const db = drizzlePg(pool, { schema }) as unknown as Database;
+  return { db, kind: 'postgres', close: () => pool.end() };
+}
+
+async function seedDemoUsers(db: Database): Promise<void> {
+  await db
+    .insert(schema.users)
+    .values(DEMO_USERS.map(({ sub, name, email, roles, region }) => ({ sub, name, email, roles, region })))
+    .onConflictDoNothing({ target: schema.users.sub });
+}
+
+export async function ping(db: Database): Promise<void> {
+  await db.execute(sql`select 1`);
+}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { asc, eq, sql } from 'drizzle-orm';
+import { APP_ROLES, toRegion, type AppRole } from '../access/roles.js';
+import type { Principal, Identity } from '../auth/principal.js';
+import type { AuthType } from '../config/config.schema.js';
+import type { Database } from '../database/database.client.js';
+import { InjectDb } from '../database/database.module.js';
+import { users, type UserRow } from '../database/schema.js';
+
+@Injectable()
+export class UsersService {
+  constructor(@InjectDb() private readonly db: Database) {}
+
+  findBySub(sub: string): Promise<UserRow | undefined> {
+    return this.db.query.users.findFirst({ where: eq(users.sub, sub) });
+  }
+
+  list(): Promise<UserRow[]> {
+    return this.db.select().from(users).orderBy(asc(users.sub));
+  }
+
+  /**
+   * Turns a verified identity into the request's principal, creating the user on first
+   * sight. The insert is an upsert on the unique `sub`, so concurrent first requests of
+   * one new user all land on the same row instead of racing into a duplicate-key error.
+   */
+  async principalFor(identity: Identity, authType: AuthType): Promise<Principal> {
+    let user = await this.findBySub(identity.sub);
+    if (!user || changed(user, identity)) user = await this.upsert(identity);
+    return toPrincipal(user, identity, authType);
+  }
+
+  private async upsert(identity: Identity): Promise<UserRow> {
+    const [row] = await this.db
+      .insert(users)
+      .values({ sub: identity.sub, name: identity.name ?? null, email: identity.email ?? null })
+      .onConflictDoUpdate({
+        target: users.sub,
+        set: {
+          name: sql`coalesce(excluded.name, ${users.name})`,
+          email: sql`coalesce(excluded.email, ${users.email})`,
+          updatedAt: sql`now()`,
+        },
+      })
+      .returning();
+    return row;
+  }
+}
+
+/** Roles are the union of the token's and the stored ones; a region claim wins over the stored region. */
+export function toPrincipal(user: UserRow, identity: Identity, authType: AuthType): Principal {
+  return {
+    id: user.id,
+    sub: user.sub,
+    name: user.name,
+    email: user.email,
+    roles: mergeRoles(identity.roles, user.roles),
+    region: identity.region !== undefined ? identity.region : toRegion(user.region),
+    authType,
+  };
+}
+
+function changed(user: UserRow, identity: Identity): boolean {
+  return (identity.name != null && identity.name !== user.name) || (identity.email != null && identity.email !== user.email);
+}
+
+function mergeRoles(fromToken: readonly AppRole[], stored: readonly string[]): AppRole[] {
+  const all = new Set<string>([...fromToken, ...stored]);
+  return APP_ROLES.filter((r) => all.has(r));
+}
