@@ -1,0 +1,155 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig } from './config.schema.js';
+
+const pemB64 = (type: 'rsa' | 'ec' | 'ed25519', part: 'publicKey' | 'privateKey' = 'publicKey') => {
+  const pair =
+    type === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : type === 'ec'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : generateKeyPairSync('ed25519');
+  const pem = pair[part].export({ type: part === 'publicKey' ? 'spki' : 'pkcs8', format: 'pem' });
+  return Buffer.from(pem).toString('base64');
+};
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a configuration error');
+};
+
+const local = { AUTH_TYPE: 'jwt_local', JWT_ISS: 'rolegate-dev', JWT_AUD: 'rolegate' };
+
+describe('loadConfig', () => {
+  it('defaults to cookie mode on the embedded database with a generated cookie secret', () => {
+    const config = loadConfig({});
+    expect(config.auth).toMatchObject({ type: 'cookie', cookieSecretGenerated: true, cookieSecure: false });
+    expect(config.database).toEqual({ url: undefined, dataDir: './data', seedDemoData: true });
+    expect(config.app).toMatchObject({ port: 3000, host: '127.0.0.1', publicUrl: 'http://localhost:3000' });
+  });
+
+  it('accepts noop as an alias of cookie (OpenGPTs compatibility)', () => {
+    expect(loadConfig({ AUTH_TYPE: 'noop' }).auth.type).toBe('cookie');
+  });
+
+  it('names the variable and the expected form when the jwt_local key is missing', () => {
+    expect(problemsOf({ ...local, JWT_ALG: 'RS256' })).toContain(
+      'JWT_DECODE_KEY_B64 is required when AUTH_TYPE=jwt_local: Base64 of a PEM public key or HMAC secret',
+    );
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({ AUTH_TYPE: 'jwt_local' });
+    expect(problems.some((p) => p.startsWith('JWT_ISS is required'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('JWT_AUD is required'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('JWT_ALG is required'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('JWT_DECODE_KEY_B64 is required'))).toBe(true);
+  });
+
+  it('refuses an unknown AUTH_TYPE', () => {
+    expect(problemsOf({ AUTH_TYPE: 'basic' })[0]).toMatch(/^AUTH_TYPE must be one of cookie .*got "basic"/);
+  });
+
+  it('refuses cookie mode in production unless explicitly allowed', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })[0]).toMatch(/ALLOW_COOKIE_AUTH_IN_PRODUCTION=true/);
+    const allowed = loadConfig({
+      NODE_ENV: 'production',
+      ALLOW_COOKIE_AUTH_IN_PRODUCTION: 'true',
+      COOKIE_SECRET: randomBytes(32).toString('hex'),
+    });
+    expect(allowed.auth).toMatchObject({ type: 'cookie', cookieSecure: true, cookieSecretGenerated: false });
+  });
+
+  it('refuses a short cookie secret', () => {
+    expect(problemsOf({ COOKIE_SECRET: 'short' })[0]).toMatch(/^COOKIE_SECRET must be at least 32 characters/);
+  });
+
+  it.each(['none', 'NONE', 'HS1', 'rs256'])('refuses JWT_ALG=%s', (alg) => {
+    expect(problemsOf({ ...local, JWT_ALG: alg, JWT_DECODE_KEY_B64: pemB64('rsa') })[0]).toMatch(/^JWT_ALG has unsupported/);
+  });
+
+  it('refuses a PEM public key used as an HMAC secret (key confusion)', () => {
+    expect(problemsOf({ ...local, JWT_ALG: 'HS256', JWT_DECODE_KEY_B64: pemB64('rsa') })[0]).toMatch(
+      /^JWT_DECODE_KEY_B64 holds a PEM key, but JWT_ALG=HS256 needs an HMAC secret/,
+    );
+  });
+
+  it('refuses an HMAC secret shorter than the hash', () => {
+    const b64 = randomBytes(16).toString('base64');
+    expect(problemsOf({ ...local, JWT_ALG: 'HS256', JWT_DECODE_KEY_B64: b64 })[0]).toMatch(/needs at least 32 bytes/);
+  });
+
+  it('refuses a key of the wrong type for the algorithm', () => {
+    expect(problemsOf({ ...local, JWT_ALG: 'ES256', JWT_DECODE_KEY_B64: pemB64('rsa') })[0]).toMatch(
+      /holds a rsa key, but ES256 needs an EC key/,
+    );
+    expect(problemsOf({ ...local, JWT_ALG: 'EdDSA', JWT_DECODE_KEY_B64: pemB64('ec') })[0]).toMatch(/EdDSA needs an Ed25519/);
+  });
+
+  it('refuses a private key and text that is not Base64 or not PEM', () => {
+    expect(problemsOf({ ...local, JWT_ALG: 'RS256', JWT_DECODE_KEY_B64: pemB64('rsa', 'privateKey') })[0]).toMatch(
+      /holds a private key/,
+    );
+    expect(problemsOf({ ...local, JWT_ALG: 'RS256', JWT_DECODE_KEY_B64: '%%%' })[0]).toMatch(/is not valid Base64/);
+    expect(problemsOf({ ...local, JWT_ALG: 'RS256', JWT_DECODE_KEY_B64: Buffer.from('hello').toString('base64') })[0]).toMatch(
+      /must be Base64 of a PEM public key/,
+    );
+  });
+
+  it('accepts each supported key type', () => {
+    for (const [alg, type] of [['RS256', 'rsa'], ['PS256', 'rsa'], ['ES256', 'ec'], ['EdDSA', 'ed25519']] as const) {
+      const config = loadConfig({ ...local, JWT_ALG: alg, JWT_DECODE_KEY_B64: pemB64(type) });
+      expect(config.auth.type).toBe('jwt_local');
+    }
+  });
+
+  it('parses audiences, role map and claim names', () => {
+    const config = loadConfig({
+      ...local,
+      JWT_AUD: 'a, b ,c',
+      JWT_ALG: 'HS256',
+      JWT_DECODE_KEY_B64: randomBytes(32).toString('base64'),
+      JWT_ROLE_MAP: 'Sales-EU=sales, Admins=admin',
+      JWT_ROLES_CLAIM: 'realm_access.roles',
+    });
+    if (config.auth.type !== 'jwt_local') throw new Error('expected jwt_local');
+    expect(config.auth.jwt.audiences).toEqual(['a', 'b', 'c']);
+    expect([...config.auth.jwt.roleMap]).toEqual([['Sales-EU', 'sales'], ['Admins', 'admin']]);
+    expect(config.auth.jwt.rolesClaim).toBe('realm_access.roles');
+  });
+
+  it('refuses role map entries that do not name an app role', () => {
+    const problems = problemsOf({ AUTH_TYPE: 'jwt_oidc', JWT_ISS: 'https://idp.example.com/', JWT_AUD: 'x', JWT_ROLE_MAP: 'Admins=root,broken' });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^JWT_ROLE_MAP entry "Admins=root" must read IdPRole=appRole/);
+  });
+
+  it('requires an https issuer for jwt_oidc (plain http only on loopback) and never HMAC', () => {
+    expect(problemsOf({ AUTH_TYPE: 'jwt_oidc', JWT_ISS: 'http://idp.example.com/', JWT_AUD: 'x' })[0]).toMatch(
+      /^JWT_ISS must be an https URL when AUTH_TYPE=jwt_oidc/,
+    );
+    expect(problemsOf({ AUTH_TYPE: 'jwt_oidc', JWT_ISS: 'https://idp.example.com/', JWT_AUD: 'x', JWT_ALG: 'HS256' })[0]).toMatch(
+      /must not list HMAC algorithms/,
+    );
+    const config = loadConfig({ AUTH_TYPE: 'jwt_oidc', JWT_ISS: 'http://127.0.0.1:9000/', JWT_AUD: 'x' });
+    if (config.auth.type !== 'jwt_oidc') throw new Error('expected jwt_oidc');
+    expect(config.auth.jwt.algorithms).not.toContain('HS256');
+    expect(config.auth.oidc).toEqual({ timeoutMs: 5000, jwksCacheMaxAgeMs: 600_000, jwksCooldownMs: 30_000 });
+  });
+
+  it('checks numbers, booleans and URLs', () => {
+    expect(problemsOf({ PORT: '70000' })[0]).toBe('PORT must be a whole number from 0 to 65535 (got "70000")');
+    expect(problemsOf({ SEED_DEMO_DATA: 'maybe' })[0]).toBe('SEED_DEMO_DATA must be true or false (got "maybe")');
+    expect(problemsOf({ DATABASE_URL: 'mysql://x' })[0]).toMatch(/^DATABASE_URL must be a PostgreSQL URL/);
+    expect(problemsOf({ PUBLIC_URL: 'ftp://x' })[0]).toMatch(/^PUBLIC_URL must be an http\(s\) URL/);
+  });
+
+  it('does not seed demo users on a PostgreSQL server unless asked', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x' }).database.seedDemoData).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x', SEED_DEMO_DATA: 'true' }).database.seedDemoData).toBe(true);
+  });
+});

@@ -1,0 +1,33 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp } from '../../src/app.setup.js';
+import { loadConfig } from '../../src/config/config.schema.js';
+
+export type Env = Record<string, string | undefined>;
+
+export interface TestApp {
+  app: INestApplication;
+  http: () => ReturnType<typeof request>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real application for a given environment, on an in-memory PGlite unless the
+ * environment names a database. Nothing is mocked: requests go through Express, the
+ * guards, the Passport strategy and the database.
+ */
+export async function createTestApp(env: Env): Promise<TestApp> {
+  const config = loadConfig({ DATA_DIR: 'memory://', ...env });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
+  configureApp(app);
+  await app.init();
+  return {
+    app,
+    http: () => request(app.getHttpServer()),
+    close: () => app.close(),
+  };
+}
