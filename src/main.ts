@@ -19,7 +19,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false });
   configureApp(app);
   await app.listen(config.app.port, config.app.host);
-  new Logger('rolegate').log(`Listening on http://${config.app.host}:${config.app.port} (AUTH_TYPE=${config.auth.type})`);
+  new Logger('rolegate').log(`Listening on ${await app.getUrl()} (AUTH_TYPE=${config.auth.type})`);
 }
 
 void bootstrap();

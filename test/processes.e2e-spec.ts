@@ -1,0 +1,88 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTestApp } from './helpers/app.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const node = (args: string[], env: Record<string, string>, cwd: string) =>
+  spawnSync(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 30_000 });
+
+describe('rolegate as a process', () => {
+  let cwd: string;
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'rolegate-'));
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it('runs on Node.js 24 or later, brought in by the project', () => {
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(24);
+  });
+
+  it('refuses to start on invalid configuration, naming the variable', () => {
+    const res = node([join(ROOT, 'dist/main.js')], { AUTH_TYPE: 'jwt_local', JWT_ISS: 'x', JWT_AUD: 'y', JWT_ALG: 'RS256' }, cwd);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('JWT_DECODE_KEY_B64 is required when AUTH_TYPE=jwt_local: Base64 of a PEM public key or HMAC secret');
+  });
+
+  it('refuses cookie mode in production', () => {
+    const res = node([join(ROOT, 'dist/main.js')], { NODE_ENV: 'production' }, cwd);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/AUTH_TYPE=cookie .* refused with NODE_ENV=production/);
+  });
+
+  it('starts on the embedded database, answers /health and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: join(cwd, 'data') },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      const url = await new Promise<string>((res, rej) => {
+        const timer = setTimeout(() => rej(new Error(`no start-up line in:\n${output}`)), 30_000);
+        child.stdout.on('data', () => {
+          const m = /Listening on (http:\/\/\S+)/.exec(output);
+          if (m) {
+            clearTimeout(timer);
+            res(m[1].replace('[::1]', '127.0.0.1'));
+          }
+        });
+      });
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok', database: 'pglite' });
+      expect((await fetch(`${url}/api/me`)).status).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const code = await new Promise((r) => child.on('exit', (c, signal) => r(c ?? signal)));
+    // Nest closes the app (and the database) on SIGTERM, then re-raises the signal.
+    expect([0, 'SIGTERM']).toContain(code);
+  });
+
+  it.each(['RS256', 'ES256', 'EdDSA', 'HS256'])('npm run keys and npm run token give a working %s setup', async (alg) => {
+    const keys = node([join(ROOT, 'dist/cli/keys.js'), '--alg', alg], {}, cwd);
+    expect(keys.status).toBe(0);
+    const env = Object.fromEntries(keys.stdout.trim().split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2)));
+    expect(Object.keys(env)).toEqual(['AUTH_TYPE', 'JWT_ISS', 'JWT_AUD', 'JWT_ALG', 'JWT_DECODE_KEY_B64']);
+    const token = (sub: string) => node([join(ROOT, 'dist/cli/token.js'), '--sub', sub], {}, cwd).stdout.trim();
+    const t = await createTestApp(env);
+    try {
+      const carol = await t.http().get('/api/me').set('Authorization', `Bearer ${token('carol')}`).expect(200);
+      expect(carol.body).toMatchObject({ sub: 'carol', roles: ['sales'], region: 'EU', authType: 'jwt_local' });
+      await t.http().get('/api/users').set('Authorization', `Bearer ${token('carol')}`).expect(403);
+      await t.http().get('/api/users').set('Authorization', `Bearer ${token('alice')}`).expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('npm run token explains what is missing', () => {
+    expect(node([join(ROOT, 'dist/cli/token.js')], {}, cwd).stderr).toMatch(/--sub is required/);
+    const res = node([join(ROOT, 'dist/cli/token.js'), '--sub', 'carol'], {}, cwd);
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toMatch(/run `npm run keys` first/);
+  });
+});

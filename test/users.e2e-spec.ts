@@ -1,0 +1,74 @@
+import { eq } from 'drizzle-orm';
+import { DATABASE } from '../src/database/database.module.js';
+import type { Database } from '../src/database/database.client.js';
+import { users } from '../src/database/schema.js';
+import { createTestApp, type TestApp } from './helpers/app.js';
+import { databaseKinds, freshDatabase, type TestDatabase } from './helpers/databases.js';
+import { jwtLocalEnv, makeKey, mint, type TestKey } from './helpers/tokens.js';
+
+describe.each(databaseKinds)('users and principals on %s', (kind) => {
+  let database: TestDatabase;
+  let key: TestKey;
+  let t: TestApp;
+  let db: Database;
+  const me = (token: string) => t.http().get('/api/me').set('Authorization', `Bearer ${token}`);
+
+  beforeAll(async () => {
+    database = await freshDatabase(kind);
+    key = await makeKey('ES256');
+    t = await createTestApp({ ...jwtLocalEnv(key), ...database.env });
+    db = t.app.get<Database>(DATABASE);
+  });
+  afterAll(async () => {
+    await t.close();
+    await database.drop();
+  });
+
+  it('reports the database in /health', async () => {
+    const res = await t.http().get('/health').expect(200);
+    expect(res.body).toEqual({ status: 'ok', database: kind });
+  });
+
+  it('provisions a new user once under concurrent first requests', async () => {
+    const token = await mint(key, { sub: 'newcomer-1', name: 'New Comer', email: 'new@example.com' });
+    const results = await Promise.all(Array.from({ length: 25 }, () => me(token)));
+    expect(results.map((r) => r.status)).toEqual(Array(25).fill(200));
+    const ids = new Set(results.map((r) => r.body.id));
+    expect(ids.size).toBe(1);
+    const rows = await db.select().from(users).where(eq(users.sub, 'newcomer-1'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: [...ids][0], name: 'New Comer', email: 'new@example.com', roles: [] });
+  });
+
+  it('maps a token for a demo user to the seeded user and its stored roles', async () => {
+    const res = await me(await mint(key, { sub: 'carol' })).expect(200);
+    const [carol] = await db.select().from(users).where(eq(users.sub, 'carol'));
+    expect(res.body).toEqual({
+      id: carol.id,
+      sub: 'carol',
+      name: 'Carol Sales',
+      email: 'carol@example.com',
+      roles: ['sales'],
+      region: 'EU',
+      authType: 'jwt_local',
+    });
+  });
+
+  it('unites token roles with stored roles; stored changes apply on the next request', async () => {
+    const token = await mint(key, { sub: 'newcomer-2', roles: ['support'] });
+    expect((await me(token).expect(200)).body.roles).toEqual(['support']);
+    await db.update(users).set({ roles: ['auditor'] }).where(eq(users.sub, 'newcomer-2'));
+    expect((await me(token).expect(200)).body.roles).toEqual(['support', 'auditor']);
+    await db.update(users).set({ roles: ['admin'] }).where(eq(users.sub, 'newcomer-2'));
+    await t.http().get('/api/users').set('Authorization', `Bearer ${token}`).expect(200);
+  });
+
+  it('keeps the stored region unless the token carries one; updates name and email', async () => {
+    expect((await me(await mint(key, { sub: 'bob' })).expect(200)).body.region).toBe('EU');
+    expect((await me(await mint(key, { sub: 'bob', region: 'NA' })).expect(200)).body.region).toBe('NA');
+    expect((await me(await mint(key, { sub: 'bob', region: 'Atlantis' })).expect(200)).body.region).toBeNull();
+    await me(await mint(key, { sub: 'bob', email: 'robert@example.com' })).expect(200);
+    const [bob] = await db.select().from(users).where(eq(users.sub, 'bob'));
+    expect(bob).toMatchObject({ email: 'robert@example.com', name: 'Bob Manager', region: 'EU' });
+  });
+});
