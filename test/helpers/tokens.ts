@@ -16,7 +16,7 @@ export interface TestKey {
   publicPem?: string;
 }
 
-export async function makeKey(alg: string, kid = randomUUID()): Promise<TestKey> {
+export async function makeKey(alg: string, kid: string = randomUUID()): Promise<TestKey> {
   if (alg.startsWith('HS')) {
     const secret = randomBytes(64);
     return { alg, kid, privateKey: createSecretKey(secret), decodeKeyB64: secret.toString('base64') };
