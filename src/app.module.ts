@@ -1,12 +1,14 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, StandardSchemaValidationPipe, type DynamicModule } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
-import { StandardSchemaValidationPipe } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/config.schema.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { UsersModule } from './users/users.module.js';
+import { CustomersModule } from './customers/customers.module.js';
+import { DealsModule } from './deals/deals.module.js';
+import { TicketsModule } from './tickets/tickets.module.js';
 
 @Module({})
 export class AppModule {
@@ -19,6 +21,9 @@ export class AppModule {
         DatabaseModule,
         AuthModule.forRoot(config.auth.type),
         UsersModule,
+        CustomersModule,
+        DealsModule,
+        TicketsModule,
         HealthModule,
       ],
       providers: [{ provide: APP_PIPE, useValue: new StandardSchemaValidationPipe({ maxErrorMessagesLength: 2000 }) }],

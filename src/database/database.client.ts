@@ -8,8 +8,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
-import { DEMO_USERS } from './demo-users.js';
 import * as schema from './schema.js';
+import { seedDemoData } from './seed.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -32,7 +32,7 @@ export const isInMemory = (dataDir: string) => dataDir === 'memory://' || dataDi
  */
 export async function openDatabase(opts: { url?: string; dataDir: string; seedDemoData: boolean }): Promise<DatabaseHandle> {
   const handle = opts.url ? await openPostgres(opts.url) : await openPglite(opts.dataDir);
-  if (opts.seedDemoData) await seedDemoUsers(handle.db);
+  if (opts.seedDemoData) await seedDemoData(handle.db);
   return handle;
 }
 
@@ -57,13 +57,6 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   }
   const db = drizzlePg(pool, { schema }) as unknown as Database;
   return { db, kind: 'postgres', close: () => pool.end() };
-}
-
-async function seedDemoUsers(db: Database): Promise<void> {
-  await db
-    .insert(schema.users)
-    .values(DEMO_USERS.map(({ sub, name, email, roles, region }) => ({ sub, name, email, roles, region })))
-    .onConflictDoNothing({ target: schema.users.sub });
 }
 
 export async function ping(db: Database): Promise<void> {

@@ -1,22 +1,47 @@
-import { Injectable } from '@nestjs/common';
-import { asc, eq, sql } from 'drizzle-orm';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { userPolicy, type UserField } from '../access/policies.js';
 import { APP_ROLES, toRegion, type AppRole } from '../access/roles.js';
 import type { Principal, Identity } from '../auth/principal.js';
 import type { AuthType } from '../config/config.schema.js';
 import type { Database } from '../database/database.client.js';
 import { InjectDb } from '../database/database.module.js';
+import { listQuery } from '../common/list-query.js';
+import { ScopedTable } from '../common/scoped-table.js';
 import { users, type UserRow } from '../database/schema.js';
+
+export const userListQuery = listQuery(['sub', 'createdAt'], {});
+export type UserListQuery = z.output<typeof userListQuery>;
 
 @Injectable()
 export class UsersService {
-  constructor(@InjectDb() private readonly db: Database) {}
+  private readonly table: ScopedTable<UserField>;
+
+  constructor(@InjectDb() private readonly db: Database) {
+    this.table = new ScopedTable(db, users, userPolicy, {
+      createdAt: { column: users.createdAt, type: 'timestamptz' },
+      sub: { column: users.sub, type: 'text' },
+    });
+  }
 
   findBySub(sub: string): Promise<UserRow | undefined> {
     return this.db.query.users.findFirst({ where: eq(users.sub, sub) });
   }
 
-  list(): Promise<UserRow[]> {
-    return this.db.select().from(users).orderBy(asc(users.sub));
+  list(user: Principal, q: UserListQuery) {
+    return this.table.list(user, { ...q, filters: [] });
+  }
+
+  /** Replaces the roles assigned inside rolegate; they apply from the user's next request. */
+  async setRoles(id: string, roles: readonly AppRole[]) {
+    const [row] = await this.db
+      .update(users)
+      .set({ roles: APP_ROLES.filter((r) => roles.includes(r)), updatedAt: sql`now()` })
+      .where(eq(users.id, id))
+      .returning({ id: users.id, sub: users.sub, name: users.name, email: users.email, region: users.region, roles: users.roles });
+    if (!row) throw new NotFoundException(`user ${id} not found`);
+    return row;
   }
 
   /**

@@ -17,5 +17,7 @@ export const Authenticated = () =>
   applyDecorators(SetMetadata(ACCESS_KEY, { kind: 'authenticated' } satisfies AccessRule));
 
 /** Signed-in users holding at least one of these roles; others get 403. */
-export const Roles = (...roles: [AppRole, ...AppRole[]]) =>
-  applyDecorators(SetMetadata(ACCESS_KEY, { kind: 'roles', roles } satisfies AccessRule));
+export const Roles = (...roles: AppRole[]) => {
+  if (roles.length === 0) throw new Error('@Roles() needs at least one role; use @Authenticated() for any signed-in user');
+  return applyDecorators(SetMetadata(ACCESS_KEY, { kind: 'roles', roles } satisfies AccessRule));
+};

@@ -1,0 +1,60 @@
+import { BadRequestException } from '@nestjs/common';
+import { z } from 'zod';
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+const limit = z
+  .string()
+  .regex(/^\d{1,3}$/, { message: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= MAX_PAGE_SIZE, { message: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+  .optional()
+  .transform((n) => n ?? DEFAULT_PAGE_SIZE);
+
+/**
+ * The query of a list endpoint: `limit`, `cursor`, `sort` from an allowlist (`-` for
+ * descending) and the resource's own filters. Unknown parameters are refused, so a typo
+ * is a clear 400 rather than a silently unfiltered list.
+ */
+export function listQuery<S extends string, T extends z.ZodRawShape>(sorts: readonly [S, ...S[]], filters: T) {
+  const orders = sorts.flatMap((s) => [s, `-${s}`]) as [string, ...string[]];
+  return z.strictObject({
+    limit,
+    cursor: z.string().max(512).optional(),
+    sort: z.enum(orders, { message: `sort must be one of ${orders.join(', ')}` }).default(`-${sorts[0]}`),
+    ...filters,
+  });
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `?cursor=` to get the next page; null on the last page. */
+  next: string | null;
+}
+
+interface Cursor {
+  sort: string;
+  value: string;
+  id: string;
+}
+
+const cursorShape = z.tuple([z.string(), z.string().max(64), z.uuid()]);
+
+/** Cursors are opaque positions; forging one reveals nothing, since row rules still apply. */
+export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.sort, c.value, c.id])).toString('base64url');
+
+export function decodeCursor(raw: string, sort: string): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const result = cursorShape.safeParse(parsed);
+  if (!result.success || result.data[0] !== sort) {
+    throw new BadRequestException('cursor is not valid for this list and sort order; start again without it');
+  }
+  const [, value, id] = result.data;
+  return { sort, value, id };
+}
