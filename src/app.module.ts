@@ -9,6 +9,8 @@ import { UsersModule } from './users/users.module.js';
 import { CustomersModule } from './customers/customers.module.js';
 import { DealsModule } from './deals/deals.module.js';
 import { TicketsModule } from './tickets/tickets.module.js';
+import { OpenApiModule } from './openapi/openapi.module.js';
+import { PrivacyModule } from './privacy/privacy.module.js';
 
 @Module({})
 export class AppModule {
@@ -25,6 +27,8 @@ export class AppModule {
         DealsModule,
         TicketsModule,
         HealthModule,
+        OpenApiModule,
+        PrivacyModule,
       ],
       providers: [{ provide: APP_PIPE, useValue: new StandardSchemaValidationPipe({ maxErrorMessagesLength: 2000 }) }],
     };

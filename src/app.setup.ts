@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { setupOpenApi } from './openapi/openapi.setup.js';
 
 /** HTTP settings shared by main.ts and the test app factory. */
 export function configureApp(app: INestApplication): void {
@@ -9,4 +10,5 @@ export function configureApp(app: INestApplication): void {
   express.set('query parser', 'simple');
   express.useBodyParser('json', { limit: '100kb' });
   app.enableShutdownHooks();
+  setupOpenApi(app);
 }

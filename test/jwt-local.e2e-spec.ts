@@ -18,7 +18,9 @@ describe.each(['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'])('AUTH_TYPE=jwt_loca
 
   it('is 401 with a bare Bearer challenge without credentials', async () => {
     const res = await t.http().get('/api/me').expect(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="rolegate"');
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="rolegate", resource_metadata="http://localhost:3000/.well-known/oauth-protected-resource"',
+    );
   });
 
   it('is 401 with error="invalid_token" for a token signed by another key', async () => {
@@ -102,7 +104,7 @@ describe('jwt_local token handling', () => {
 
   it('refuses other schemes as missing credentials', async () => {
     const res = await t.http().get('/api/me').set('Authorization', 'Basic YWxpY2U6c2VjcmV0').expect(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="rolegate"');
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="rolegate", resource_metadata=/);
   });
 
   it('answers 404 for the cookie sign-in endpoints', async () => {

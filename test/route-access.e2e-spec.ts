@@ -22,8 +22,8 @@ describe('every route declares its access rule', () => {
       const publicRoutes = routes.filter((r) => r.rule?.kind === 'public').map((r) => r.handler).sort();
       expect(publicRoutes).toEqual(
         mode === 'cookie'
-          ? ['DevLoginController.login', 'DevLoginController.logout', 'HealthController.check']
-          : ['HealthController.check'],
+          ? ['DevLoginController.login', 'DevLoginController.logout', 'HealthController.check', 'OpenApiController.document', 'PrivacyController.page']
+          : ['HealthController.check', 'OpenApiController.document', 'PrivacyController.page', 'ProtectedResourceController.get'],
       );
     } finally {
       await t.close();

@@ -9,6 +9,8 @@ import { DevLoginController } from './dev-login.controller.js';
 import { AUTH_STRATEGY, AuthenticationGuard } from './guards/authentication.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
 import { HttpErrorHeadersFilter } from './http-error.filter.js';
+import { ProtectedResourceController } from './protected-resource.controller.js';
+import { OidcDiscovery } from './jwt/oidc-discovery.js';
 import { CookieStrategy } from './strategies/cookie.strategy.js';
 import { JwtLocalStrategy } from './strategies/jwt-local.strategy.js';
 import { JwtOidcStrategy } from './strategies/jwt-oidc.strategy.js';
@@ -32,15 +34,25 @@ export class AuthModule implements NestModule {
     return {
       module: AuthModule,
       imports: [PassportModule, UsersModule],
-      controllers: authType === 'cookie' ? [DevLoginController] : [],
+      controllers: authType === 'cookie' ? [DevLoginController] : [ProtectedResourceController],
       providers: [
         strategy,
         { provide: AUTH_STRATEGY, useExisting: strategy },
+        {
+          provide: OidcDiscovery,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<AppConfig, true>) => {
+            const auth = config.get('auth', { infer: true });
+            return auth.type === 'jwt_oidc'
+              ? new OidcDiscovery(auth.jwt.issuer, auth.oidc.timeoutMs, auth.oidc.jwksCooldownMs)
+              : null;
+          },
+        },
         { provide: APP_GUARD, useClass: AuthenticationGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_FILTER, useClass: HttpErrorHeadersFilter },
       ],
-      exports: [AUTH_STRATEGY],
+      exports: [AUTH_STRATEGY, OidcDiscovery],
     };
   }
 

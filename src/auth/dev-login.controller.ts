@@ -1,4 +1,7 @@
 import { BadRequestException, Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Operation } from '../openapi/operation.decorator.js';
+import { PrincipalSchema } from '../openapi/schemas.js';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { ConfigService } from '../config/typed-config.js';
@@ -9,9 +12,12 @@ import { Public } from './decorators/access.decorator.js';
 import type { Principal } from './principal.js';
 import { SESSION_COOKIE } from './strategies/cookie.strategy.js';
 
-const devLoginBody = z.strictObject({ sub: z.string().min(1).max(64) });
+const devLoginBody = z.strictObject({
+  sub: z.string().min(1).max(64).describe(`A demo user: ${DEMO_USERS.map((u) => u.sub).join(', ')}`),
+});
 
 /** Cookie mode only (the module is not loaded otherwise, so these paths are 404 in JWT modes). */
+@ApiTags('sign-in')
 @Controller('auth')
 export class DevLoginController {
   private readonly cookie: { secure: boolean; ttlSec: number };
@@ -26,6 +32,12 @@ export class DevLoginController {
 
   @Post('dev-login')
   @Public()
+  @Operation({
+    id: 'devLogin',
+    summary: 'Sign in as a demo user (cookie mode, for trying rolegate out)',
+    description: `Sets a signed session cookie for the demo user named in sub (${DEMO_USERS.map((u) => u.sub).join(', ')}); later calls from this browser act as that user. Returns who you are now.`,
+    returns: PrincipalSchema,
+  })
   @HttpCode(200)
   async login(
     @Body({ schema: devLoginBody }) body: z.infer<typeof devLoginBody>,
@@ -50,6 +62,7 @@ export class DevLoginController {
 
   @Post('logout')
   @Public()
+  @Operation({ id: 'logout', summary: 'Sign out (cookie mode)', description: 'Clears the session cookie.', status: 204 })
   @HttpCode(204)
   logout(@Res({ passthrough: true }) res: Response): void {
     res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: this.cookie.secure, path: '/' });

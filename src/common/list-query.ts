@@ -4,13 +4,14 @@ import { z } from 'zod';
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
-const limit = z
-  .string()
-  .regex(/^\d{1,3}$/, { message: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
-  .transform(Number)
-  .refine((n) => n >= 1 && n <= MAX_PAGE_SIZE, { message: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
-  .optional()
-  .transform((n) => n ?? DEFAULT_PAGE_SIZE);
+const limitMessage = { message: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` };
+const limit = z.coerce
+  .number(limitMessage)
+  .int(limitMessage)
+  .min(1, limitMessage)
+  .max(MAX_PAGE_SIZE, limitMessage)
+  .default(DEFAULT_PAGE_SIZE)
+  .describe(`Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})`);
 
 /**
  * The query of a list endpoint: `limit`, `cursor`, `sort` from an allowlist (`-` for
@@ -21,8 +22,11 @@ export function listQuery<S extends string, T extends z.ZodRawShape>(sorts: read
   const orders = sorts.flatMap((s) => [s, `-${s}`]) as [string, ...string[]];
   return z.strictObject({
     limit,
-    cursor: z.string().max(512).optional(),
-    sort: z.enum(orders, { message: `sort must be one of ${orders.join(', ')}` }).default(`-${sorts[0]}`),
+    cursor: z.string().max(512).optional().describe('The `next` value of the previous page'),
+    sort: z
+      .enum(orders, { message: `sort must be one of ${orders.join(', ')}` })
+      .default(`-${sorts[0]}`)
+      .describe(`Order of the list; a leading - means descending (default -${sorts[0]}, newest first)`),
     ...filters,
   });
 }

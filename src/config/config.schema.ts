@@ -1,4 +1,5 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { APP_ROLES, type AppRole } from '../access/roles.js';
 import { isHttpUrl, isSecureUrl } from './urls.js';
@@ -27,7 +28,9 @@ export type AuthConfig =
     };
 
 export interface AppConfig {
-  app: { nodeEnv: string; host: string; port: number; publicUrl: string };
+  app: { nodeEnv: string; host: string; port: number; publicUrl: string; privacyPolicyFile: string | undefined };
+  /** What the OpenAPI document and Swagger UI offer for signing in. */
+  openapi: { scopes: string[]; swaggerClientId: string | undefined };
   auth: AuthConfig;
   database: { url: string | undefined; dataDir: string; seedDemoData: boolean };
 }
@@ -87,6 +90,9 @@ const envSchema = z.object({
   OIDC_TIMEOUT_MS: int('OIDC_TIMEOUT_MS', 100, 30_000, 5000),
   JWKS_CACHE_MAX_AGE_SECONDS: int('JWKS_CACHE_MAX_AGE_SECONDS', 10, 86_400, 600),
   JWKS_COOLDOWN_SECONDS: int('JWKS_COOLDOWN_SECONDS', 1, 3600, 30),
+  OAUTH_SCOPES: optional,
+  SWAGGER_OAUTH_CLIENT_ID: optional,
+  PRIVACY_POLICY_FILE: optional,
   DATABASE_URL: optional,
   DATA_DIR: optional,
   SEED_DEMO_DATA: bool('SEED_DEMO_DATA'),
@@ -112,8 +118,18 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
 
   const auth = authConfig(env, nodeEnv, problems);
   const database = databaseConfig(env, problems);
+  const privacyPolicyFile = env.PRIVACY_POLICY_FILE;
+  if (privacyPolicyFile !== undefined && !existsSync(privacyPolicyFile)) {
+    problems.push(`PRIVACY_POLICY_FILE must name a readable text or Markdown file (no file at "${privacyPolicyFile}")`);
+  }
+  const scopes = (env.OAUTH_SCOPES ?? 'openid profile email offline_access').split(/[\s,]+/).filter(Boolean);
   if (problems.length > 0 || !auth) throw new ConfigError(problems);
-  return { app: { nodeEnv, host, port: env.PORT, publicUrl }, auth, database };
+  return {
+    app: { nodeEnv, host, port: env.PORT, publicUrl, privacyPolicyFile },
+    openapi: { scopes, swaggerClientId: env.SWAGGER_OAUTH_CLIENT_ID },
+    auth,
+    database,
+  };
 }
 
 function authConfig(env: Env, nodeEnv: string, problems: string[]): AuthConfig | undefined {

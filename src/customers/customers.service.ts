@@ -12,7 +12,7 @@ import { customers } from '../database/schema.js';
 
 export const customerListQuery = listQuery(['createdAt', 'name'], {
   region: enumFilter('region', REGIONS),
-  ownerId: uuidFilter('ownerId'),
+  ownerId: uuidFilter('ownerId', 'Only customers owned by this user id'),
 });
 export type CustomerListQuery = z.output<typeof customerListQuery>;
 

@@ -14,8 +14,8 @@ import { DEAL_STAGES, deals } from '../database/schema.js';
 export const dealListQuery = listQuery(['createdAt', 'closeDate', 'amount'], {
   stage: enumFilter('stage', DEAL_STAGES),
   region: enumFilter('region', REGIONS),
-  customerId: uuidFilter('customerId'),
-  ownerId: uuidFilter('ownerId'),
+  customerId: uuidFilter('customerId', 'Only deals of this customer id'),
+  ownerId: uuidFilter('ownerId', 'Only deals owned by this user id'),
 });
 export type DealListQuery = z.output<typeof dealListQuery>;
 

@@ -1,8 +1,12 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Operation } from '../openapi/operation.decorator.js';
+import { HealthSchema } from '../openapi/schemas.js';
 import { Public } from '../auth/decorators/access.decorator.js';
 import { ping, type DatabaseHandle } from '../database/database.client.js';
 import { DATABASE_HANDLE } from '../database/database.module.js';
 
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(@Inject(DATABASE_HANDLE) private readonly database: DatabaseHandle) {}
@@ -10,6 +14,12 @@ export class HealthController {
   /** Liveness and readiness: 200 when the database answers, 503 when it does not. */
   @Get()
   @Public()
+  @Operation({
+    id: 'checkHealth',
+    summary: 'Whether rolegate and its database are up',
+    description: 'Liveness and readiness: 200 with the database kind when the database answers, 503 when it does not. No sign-in needed.',
+    returns: HealthSchema,
+  })
   async check() {
     try {
       await ping(this.database.db);

@@ -13,7 +13,7 @@ import { TICKET_PRIORITIES, TICKET_STATUSES, tickets } from '../database/schema.
 export const ticketListQuery = listQuery(['createdAt', 'updatedAt'], {
   status: enumFilter('status', TICKET_STATUSES),
   priority: enumFilter('priority', TICKET_PRIORITIES),
-  customerId: uuidFilter('customerId'),
+  customerId: uuidFilter('customerId', 'Only tickets of this customer id'),
 });
 export type TicketListQuery = z.output<typeof ticketListQuery>;
 

@@ -1,4 +1,7 @@
 import { Body, Controller, Get, Put, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Operation } from '../openapi/operation.decorator.js';
+import { UserPageSchema, UserSchema } from '../openapi/schemas.js';
 import { z } from 'zod';
 import { APP_ROLES } from '../access/roles.js';
 import { Roles } from '../auth/decorators/access.decorator.js';
@@ -14,17 +17,30 @@ const rolesBody = z.strictObject({
 });
 
 /** Role assignment inside rolegate, for identity providers that put no roles in tokens (admin only). */
+@ApiTags('users')
 @Controller('api/users')
 @Roles('admin')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
+  @Operation({
+    id: 'listUsers',
+    summary: 'List users and the roles assigned to them inside rolegate (admins only)',
+    description: 'Every known user with the roles assigned inside rolegate; roles from tokens are not stored. Admins only. Paginated.',
+    returns: UserPageSchema,
+  })
   list(@CurrentUser() user: Principal, @Query({ schema: userListQuery }) q: UserListQuery) {
     return this.users.list(user, q);
   }
 
   @Put(':id/roles')
+  @Operation({
+    id: 'setUserRoles',
+    summary: "Replace the roles assigned to a user inside rolegate (admins only)",
+    description: "Sets the user's rolegate roles; they add to the roles in the user's tokens from their next request on. Returns the user. Admins only.",
+    returns: UserSchema,
+  })
   setRoles(@IdParam() id: string, @Body({ schema: rolesBody }) body: z.infer<typeof rolesBody>) {
     return this.users.setRoles(id, body.roles);
   }

@@ -2,10 +2,9 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { ProtectedHeaderParameters } from 'jose';
 import { JwksClient } from 'jwks-rsa';
-import type { JwtSettings } from '../../config/config.schema.js';
-import { isSecureUrl } from '../../config/urls.js';
 import { IdentityProviderUnavailable, InvalidToken } from '../auth.errors.js';
 import type { KeySource } from './key-source.js';
+import type { OidcDiscovery } from './oidc-discovery.js';
 
 export interface OidcSettings {
   timeoutMs: number;
@@ -28,8 +27,7 @@ const suits = (key: CachedKey, alg: string) =>
   (key.alg === undefined || key.alg === alg) && (KEY_TYPES[alg.slice(0, 2)] ?? []).includes(key.key.asymmetricKeyType ?? '');
 
 /**
- * jwt_oidc keys: the issuer's discovery document (always `<JWT_ISS>/.well-known/openid-configuration`,
- * never a URL from the token), then its JWKS through jwks-rsa.
+ * jwt_oidc keys: the JWKS named by the issuer's discovery document, fetched through jwks-rsa.
  *
  * - Keys are cached for JWKS_CACHE_MAX_AGE_SECONDS (10 min by default).
  * - Every fetch, for any reason, waits out JWKS_COOLDOWN_SECONDS (30 s) after the previous
@@ -52,7 +50,7 @@ export class OidcKeySource implements KeySource {
   jwksFetches = 0;
 
   constructor(
-    private readonly jwt: JwtSettings,
+    private readonly discovery: OidcDiscovery,
     private readonly oidc: OidcSettings,
   ) {}
 
@@ -100,7 +98,7 @@ export class OidcKeySource implements KeySource {
         },
         (err: unknown) => {
           this.lastError = err instanceof Error ? err.message : String(err);
-          this.logger.warn(`Could not refresh signing keys from ${this.jwt.issuer}: ${this.lastError}`);
+          this.logger.warn(`Could not refresh signing keys from ${this.discovery.issuer}: ${this.lastError}`);
         },
       )
       .finally(() => {
@@ -110,7 +108,7 @@ export class OidcKeySource implements KeySource {
   }
 
   private async fetchKeys(): Promise<void> {
-    this.jwksUri ??= await this.discover();
+    this.jwksUri ??= (await this.discovery.get()).jwks_uri;
     const client = new JwksClient({ jwksUri: this.jwksUri, cache: false, rateLimit: false, timeout: this.oidc.timeoutMs });
     this.jwksFetches++;
     const signingKeys = await client.getSigningKeys();
@@ -120,20 +118,5 @@ export class OidcKeySource implements KeySource {
     }
     this.keys = keys;
     this.fetchedAt = Date.now();
-  }
-
-  /** OIDC Discovery §4: the document must name exactly the configured issuer. */
-  private async discover(): Promise<string> {
-    const url = `${this.jwt.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-    const res = await fetch(url, { signal: AbortSignal.timeout(this.oidc.timeoutMs), redirect: 'error' });
-    if (!res.ok) throw new Error(`discovery answered HTTP ${res.status}`);
-    const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
-    if (doc.issuer !== this.jwt.issuer) {
-      throw new Error(`discovery names issuer ${JSON.stringify(doc.issuer)}, expected ${JSON.stringify(this.jwt.issuer)}`);
-    }
-    if (typeof doc.jwks_uri !== 'string' || !isSecureUrl(doc.jwks_uri)) {
-      throw new Error('discovery has no usable https jwks_uri');
-    }
-    return doc.jwks_uri;
   }
 }

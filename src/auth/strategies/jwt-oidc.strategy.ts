@@ -1,7 +1,8 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { ConfigService } from '../../config/typed-config.js';
 import type { AppConfig } from '../../config/config.schema.js';
+import { ConfigService } from '../../config/typed-config.js';
 import { UsersService } from '../../users/users.service.js';
+import { OidcDiscovery } from '../jwt/oidc-discovery.js';
 import { OidcKeySource } from '../jwt/oidc-key-source.js';
 import { JwtBearerStrategy } from './jwt-bearer.strategy.js';
 
@@ -13,10 +14,10 @@ import { JwtBearerStrategy } from './jwt-bearer.strategy.js';
 export class JwtOidcStrategy extends JwtBearerStrategy implements OnApplicationBootstrap {
   readonly keySource: OidcKeySource;
 
-  constructor(config: ConfigService<AppConfig, true>, users: UsersService) {
+  constructor(config: ConfigService<AppConfig, true>, discovery: OidcDiscovery, users: UsersService) {
     const auth = config.get('auth', { infer: true });
     if (auth.type !== 'jwt_oidc') throw new Error('JwtOidcStrategy needs AUTH_TYPE=jwt_oidc');
-    const keySource = new OidcKeySource(auth.jwt, auth.oidc);
+    const keySource = new OidcKeySource(discovery, auth.oidc);
     super('jwt_oidc', auth.jwt, keySource, users);
     this.keySource = keySource;
   }
