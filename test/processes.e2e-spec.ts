@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestApp } from './helpers/app.js';
@@ -74,6 +74,20 @@ describe('rolegate as a process', () => {
       expect(carol.body).toMatchObject({ sub: 'carol', roles: ['sales'], region: 'EU', authType: 'jwt_local' });
       await t.http().get('/api/users').set('Authorization', `Bearer ${token('carol')}`).expect(403);
       await t.http().get('/api/users').set('Authorization', `Bearer ${token('alice')}`).expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('npm run openapi writes the document GET /openapi.json serves', async () => {
+    const env = { PUBLIC_URL: 'https://crm.example.com', AUTH_TYPE: 'cookie' };
+    const res = node([join(ROOT, 'dist/cli/openapi.js'), '--out', join(cwd, 'openapi.json')], env, cwd);
+    expect(res.status).toBe(0);
+    const written = JSON.parse(readFileSync(join(cwd, 'openapi.json'), 'utf8'));
+    const t = await createTestApp(env);
+    try {
+      expect(written).toEqual((await t.http().get('/openapi.json').expect(200)).body);
+      expect(written.servers).toEqual([{ url: 'https://crm.example.com' }]);
     } finally {
       await t.close();
     }

@@ -33,6 +33,7 @@ export class AuthModule implements NestModule {
     const strategy = STRATEGIES[authType];
     return {
       module: AuthModule,
+      global: true,
       imports: [PassportModule, UsersModule],
       controllers: authType === 'cookie' ? [DevLoginController] : [ProtectedResourceController],
       providers: [

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import type { OpenAPIObject, OperationObject, SecuritySchemeObject } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ACCESS_EXTENSION, type AccessRule } from '../auth/decorators/access.decorator.js';
@@ -25,7 +25,7 @@ export class OpenApiService {
 
   constructor(
     config: ConfigService<AppConfig, true>,
-    @Optional() @Inject(OidcDiscovery) private readonly discovery: OidcDiscovery | null,
+    @Inject(OidcDiscovery) private readonly discovery: OidcDiscovery | null,
   ) {
     this.config = { app: config.get('app'), auth: config.get('auth'), openapi: config.get('openapi'), database: config.get('database') };
   }

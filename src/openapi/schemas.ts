@@ -10,13 +10,12 @@ import { DEAL_STAGES, TICKET_PRIORITIES, TICKET_STATUSES } from '../database/sch
 const id = (what: string) => z.uuid().describe(what);
 const region = z.enum(REGIONS);
 
-export const ErrorSchema = z
-  .object({
-    statusCode: z.number().int(),
-    error: z.string().describe('HTTP reason phrase'),
-    message: z.union([z.string(), z.array(z.string())]).describe('What went wrong; for bad input, one message per field'),
-  })
-  .meta({ id: 'Error' });
+/** Registered as components.schemas.Error by the OpenAPI service. */
+export const ErrorSchema = z.object({
+  statusCode: z.number().int().min(400).max(599),
+  error: z.string().describe('HTTP reason phrase'),
+  message: z.union([z.string(), z.array(z.string())]).describe('What went wrong; for bad input, one message per field'),
+});
 
 export const PrincipalSchema = z
   .object({
