@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { browserAvailable, launchChromium } from './helpers/browser.js';
+import { browserAvailable, launchChromium, runOperation } from './helpers/browser.js';
+import { jwtLocalEnv, makeKey, mint } from './helpers/tokens.js';
 
 /**
  * Swagger UI in a real headless Chromium: sign in as a demo user from the page, run
@@ -31,32 +32,12 @@ import { browserAvailable, launchChromium } from './helpers/browser.js';
     await t?.close();
   });
 
-  /** Opens an operation, presses "Try it out", fills what is given, executes, and returns status and body. */
-  async function run(operation: string, fill: { body?: string; params?: Record<string, string> } = {}) {
-    const block = page.locator(`#${operation}`);
-    if (!(await block.locator('.opblock-body').isVisible())) await block.locator('.opblock-summary').first().click();
-    const tryOut = block.getByRole('button', { name: 'Try it out' });
-    if (await tryOut.count()) await tryOut.click();
-    if (fill.body !== undefined) await block.locator('textarea.body-param__text').fill(fill.body);
-    for (const [name, value] of Object.entries(fill.params ?? {})) {
-      await block.locator(`tr[data-param-name="${name}"] input`).fill(value);
-    }
-    const clear = block.getByRole('button', { name: 'Clear' });
-    if (await clear.count()) await clear.click();
-    await block.locator('button.execute').click();
-    const row = block.locator('.live-responses-table tbody tr.response').first();
-    await row.waitFor();
-    const status = Number((await row.locator('td.response-col_status').textContent())?.trim());
-    const text = (await row.locator('td.response-col_description pre.microlight').first().textContent()) ?? '';
-    return { status, body: text ? JSON.parse(text) : undefined };
-  }
-
   it('signs in as carol from the page and lists only her deals', async () => {
-    const login = await run('operations-sign-in-devLogin', { body: '{"sub": "carol"}' });
+    const login = await runOperation(page, 'operations-sign-in-devLogin', { body: '{"sub": "carol"}' });
     expect(login.status).toBe(200);
     expect(login.body).toMatchObject({ sub: 'carol', roles: ['sales'] });
 
-    const deals = await run('operations-deals-listDeals', { params: { limit: '100' } });
+    const deals = await runOperation(page, 'operations-deals-listDeals', { params: { limit: '100' } });
     expect(deals.status).toBe(200);
     const expected = ((await db.execute(sql`select d.id from deals d join users u on u.id = d.owner_id where u.sub = 'carol'`)) as unknown as {
       rows: Array<{ id: string }>;
@@ -66,10 +47,37 @@ import { browserAvailable, launchChromium } from './helpers/browser.js';
   });
 
   it('signs in as dan and sees 403 for deals', async () => {
-    const login = await run('operations-sign-in-devLogin', { body: '{"sub": "dan"}' });
+    const login = await runOperation(page, 'operations-sign-in-devLogin', { body: '{"sub": "dan"}' });
     expect(login.status).toBe(200);
-    const deals = await run('operations-deals-listDeals');
+    const deals = await runOperation(page, 'operations-deals-listDeals');
     expect(deals.status).toBe(403);
     expect(deals.body.message).toMatch(/Requires one of the roles/);
+  });
+});
+
+(browserAvailable() ? describe : describe.skip)('Swagger UI at /docs in Chromium (jwt_local mode)', () => {
+  it('takes a bearer token in Authorize and calls the API with it', async () => {
+    const key = await makeKey('ES256');
+    const t = await createTestApp(jwtLocalEnv(key));
+    const browser = await launchChromium();
+    try {
+      await t.app.listen(0, '127.0.0.1');
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${(await t.app.getUrl()).replace('[::1]', '127.0.0.1')}/docs`);
+      await page.waitForSelector('#operations-me-whoAmI');
+      expect((await runOperation(page, 'operations-me-whoAmI')).status).toBe(401);
+
+      await page.locator('.auth-wrapper button.authorize').click();
+      await page.locator('.modal-ux input[type=text]').fill(await mint(key, { sub: 'erin', roles: ['auditor'] }));
+      await page.locator('.modal-ux button.modal-btn.authorize').click();
+      await page.locator('.modal-ux button.btn-done').click();
+
+      const me = await runOperation(page, 'operations-me-whoAmI');
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ sub: 'erin', roles: ['auditor'], authType: 'jwt_local' });
+    } finally {
+      await browser.close();
+      await t.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium; `.ci/run` installs it, and Playwright never downloads a browser here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -29,4 +29,24 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** In Swagger UI: opens an operation, presses "Try it out", fills what is given, executes, and returns status and body. */
+export async function runOperation(page: Page, operation: string, fill: { body?: string; params?: Record<string, string> } = {}) {
+  const block = page.locator(`#${operation}`);
+  if (!(await block.locator('.opblock-body').isVisible())) await block.locator('.opblock-summary').first().click();
+  const tryOut = block.getByRole('button', { name: 'Try it out' });
+  if (await tryOut.count()) await tryOut.click();
+  if (fill.body !== undefined) await block.locator('textarea.body-param__text').fill(fill.body);
+  for (const [name, value] of Object.entries(fill.params ?? {})) {
+    await block.locator(`tr[data-param-name="${name}"] input`).fill(value);
+  }
+  const clear = block.getByRole('button', { name: 'Clear' });
+  if (await clear.count()) await clear.click();
+  await block.locator('button.execute').click();
+  const row = block.locator('.live-responses-table tbody tr.response').first();
+  await row.waitFor();
+  const status = Number((await row.locator('td.response-col_status').textContent())?.trim());
+  const text = (await row.locator('td.response-col_description pre.microlight').first().textContent()) ?? '';
+  return { status, body: text ? JSON.parse(text) : undefined };
 }
