@@ -1,0 +1,54 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { DevIdp } from './dev-idp.ts';
+
+/**
+ * `npm run idp`: a development OpenID provider for rolegate on loopback. Settings (all optional):
+ * IDP_ISSUER, IDP_HOST, IDP_PORT, IDP_AUDIENCE, IDP_ROLES_CLAIM, IDP_REGION_CLAIM,
+ * IDP_PASSWORD, IDP_GPT_CLIENT_ID, IDP_GPT_CLIENT_SECRET, IDP_SWAGGER_CLIENT_ID,
+ * IDP_SWAGGER_REDIRECT_URI, IDP_KEY_GRACE_SECONDS, IDP_ADMIN_TOKEN.
+ */
+const env = process.env;
+const port = Number(env.IDP_PORT ?? 4000);
+const rolegate = env.IDP_ROLEGATE_URL ?? 'http://localhost:3000';
+const idp = new DevIdp({
+  issuer: env.IDP_ISSUER ?? `http://localhost:${port}`,
+  host: env.IDP_HOST ?? '127.0.0.1',
+  port,
+  audience: env.IDP_AUDIENCE ?? rolegate,
+  rolesClaim: env.IDP_ROLES_CLAIM ?? 'roles',
+  regionClaim: env.IDP_REGION_CLAIM ?? 'region',
+  password: env.IDP_PASSWORD ?? 'demo',
+  gptClient: { id: env.IDP_GPT_CLIENT_ID ?? 'rolegate-gpt', secret: env.IDP_GPT_CLIENT_SECRET ?? 'rolegate-gpt-secret' },
+  swaggerClient: {
+    id: env.IDP_SWAGGER_CLIENT_ID ?? 'rolegate-swagger',
+    redirectUri: env.IDP_SWAGGER_REDIRECT_URI ?? `${rolegate}/docs/oauth2-redirect.html`,
+  },
+  keyGraceSeconds: Number(env.IDP_KEY_GRACE_SECONDS ?? 3600),
+  ...(env.IDP_ADMIN_TOKEN ? { adminToken: env.IDP_ADMIN_TOKEN } : {}),
+});
+const listening = await idp.listen();
+mkdirSync('.keys', { recursive: true, mode: 0o700 });
+writeFileSync('.keys/idp-admin-token', idp.options.adminToken, { mode: 0o600 });
+const o = idp.options;
+
+console.log(`rolegate development identity provider (not for production)
+  issuer        ${o.issuer}   (listening on ${listening})
+  demo users    ${['alice', 'bob', 'carol', 'frank', 'dan', 'erin'].join(', ')}, password "${o.password}"
+  access tokens RS256 JWTs for audience ${o.audience}, roles in "${o.rolesClaim}", region in "${o.regionClaim}"
+
+  GPT Actions client (confidential; client_secret_post or client_secret_basic)
+    client id      ${o.gptClient!.id}
+    client secret  ${o.gptClient!.secret}
+    redirect URIs  https://chat.openai.com/aip/g-*/oauth/callback, https://chatgpt.com/aip/g-*/oauth/callback
+  Swagger UI client (public, PKCE)
+    client id      ${o.swaggerClient!.id}
+    redirect URI   ${o.swaggerClient!.redirectUri}
+
+Run rolegate against it:
+  AUTH_TYPE=jwt_oidc JWT_ISS=${o.issuer} JWT_AUD=${o.audience} SWAGGER_OAUTH_CLIENT_ID=${o.swaggerClient!.id} npm start
+
+Rotate the signing key: npm run idp:rotate (old key stays published for ${o.keyGraceSeconds} s)`);
+
+const stop = () => void idp.close().then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

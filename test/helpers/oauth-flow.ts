@@ -1,0 +1,107 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** A cookie jar and redirect walker: enough of a browser to sign in through HTML forms. */
+export class Agent {
+  private cookies = new Map<string, string>();
+
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair.indexOf('=');
+      const value = pair.slice(eq + 1);
+      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.cookies.delete(pair.slice(0, eq));
+      else this.cookies.set(pair.slice(0, eq), value);
+    }
+    return res;
+  }
+
+  /** Follows redirects until one leaves `origin` (returned as its Location) or a page is reached. */
+  async follow(url: string, origin: string, init?: RequestInit): Promise<{ page?: Response; location?: string; url: string }> {
+    let res = await this.fetch(url, init);
+    let current = url;
+    for (let hops = 0; hops < 20; hops++) {
+      const location = res.headers.get('location');
+      if (res.status < 300 || res.status >= 400 || !location) return { page: res, url: current };
+      const next = new URL(location, current).toString();
+      if (new URL(next).origin !== origin) return { location: next, url: current };
+      current = next;
+      res = await this.fetch(next);
+    }
+    throw new Error('too many redirects');
+  }
+}
+
+export interface FlowOptions {
+  issuer: string;
+  clientId: string;
+  redirectUri: string;
+  login: string;
+  password: string;
+  scope?: string;
+  pkce?: boolean;
+}
+
+/**
+ * The authorization code flow as a person would do it: open the authorization URL, get
+ * the sign-in page, submit the form, and come back to the redirect URI with a code.
+ */
+export async function authorize(opts: FlowOptions): Promise<{ code: string; verifier?: string; agent: Agent }> {
+  const agent = new Agent();
+  const verifier = opts.pkce ? randomBytes(32).toString('base64url') : undefined;
+  const state = randomBytes(8).toString('hex');
+  const params = new URLSearchParams({
+    client_id: opts.clientId,
+    redirect_uri: opts.redirectUri,
+    response_type: 'code',
+    scope: opts.scope ?? 'openid profile email offline_access',
+    state,
+    ...(verifier ? { code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' } : {}),
+  });
+  const origin = new URL(opts.issuer).origin;
+  const start = await agent.follow(`${opts.issuer}/auth?${params}`, origin);
+  if (!start.page || start.page.status !== 200) throw new Error(`no sign-in page (status ${start.page?.status}, to ${start.location})`);
+  const html = await start.page.text();
+  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+  if (!action) throw new Error(`no sign-in form in:\n${html}`);
+  const done = await agent.follow(new URL(action.replace(/&#47;/g, '/'), start.url).toString(), origin, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ login: opts.login, password: opts.password }).toString(),
+  });
+  if (!done.location) throw new Error(`sign-in did not redirect back (status ${done.page?.status}): ${await done.page?.text()}`);
+  const back = new URL(done.location);
+  if (`${back.origin}${back.pathname}` !== opts.redirectUri) throw new Error(`redirected to ${done.location}`);
+  if (back.searchParams.get('state') !== state) throw new Error('state mismatch');
+  const code = back.searchParams.get('code');
+  if (!code) throw new Error(`no code: ${done.location}`);
+  return { code, verifier, agent };
+}
+
+export interface TokenResponse {
+  access_token: string;
+  refresh_token?: string;
+  id_token?: string;
+  token_type: string;
+  expires_in: number;
+}
+
+/** POST to the token endpoint with the client's credentials in the body or in a Basic header. */
+export async function tokenRequest(
+  issuer: string,
+  params: Record<string, string>,
+  client: { id: string; secret?: string; method: 'post' | 'basic' | 'none' },
+): Promise<{ status: number; body: TokenResponse & { error?: string } }> {
+  const body = new URLSearchParams(params);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (client.method === 'basic') {
+    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret ?? '')}`).toString('base64')}`;
+  } else {
+    body.set('client_id', client.id);
+    if (client.method === 'post') body.set('client_secret', client.secret ?? '');
+  }
+  const res = await fetch(`${issuer}/token`, { method: 'POST', headers, body: body.toString() });
+  return { status: res.status, body: (await res.json()) as TokenResponse & { error?: string } };
+}
