@@ -1,6 +1,9 @@
 import { Module, StandardSchemaValidationPipe, type DynamicModule } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
+import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
+import { BenchModule } from './bench/bench.module.js';
+import { LoggingModule } from './logging/logging.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/config.schema.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -15,11 +18,12 @@ import { PrivacyModule } from './privacy/privacy.module.js';
 @Module({})
 export class AppModule {
   /** The whole application for one validated configuration (see config/config.schema.ts). */
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: { logDestination?: DestinationStream } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
+        LoggingModule.forRoot(options.logDestination),
         DatabaseModule,
         AuthModule.forRoot(config.auth.type),
         UsersModule,
@@ -29,6 +33,7 @@ export class AppModule {
         HealthModule,
         OpenApiModule,
         PrivacyModule,
+        ...(config.app.benchRoutes ? [BenchModule] : []),
       ],
       providers: [{ provide: APP_PIPE, useValue: new StandardSchemaValidationPipe({ maxErrorMessagesLength: 2000 }) }],
     };

@@ -31,25 +31,32 @@ describe('rolegate as a process', () => {
     expect(res.stderr).toMatch(/AUTH_TYPE=cookie .* refused with NODE_ENV=production/);
   });
 
-  it('starts on the embedded database, answers /health and stops on SIGTERM', async () => {
+  /** Starts `npm start`'s entry point on a free port and resolves once it listens. */
+  async function startServer(env: Record<string, string>) {
     const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
       cwd,
-      env: { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: join(cwd, 'data') },
+      env: { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: join(cwd, 'data'), ...env },
     });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    try {
-      const url = await new Promise<string>((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`no start-up line in:\n${output}`)), 30_000);
-        child.stdout.on('data', () => {
-          const m = /Listening on (http:\/\/\S+)/.exec(output);
-          if (m) {
-            clearTimeout(timer);
-            res(m[1].replace('[::1]', '127.0.0.1'));
-          }
-        });
+    const out = { text: '' };
+    child.stdout.on('data', (d: Buffer) => (out.text += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out.text += d.toString()));
+    const exited = new Promise<number | string>((r) => child.on('exit', (c, signal) => r(c ?? signal ?? -1)));
+    const url = await new Promise<string>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`no start-up line in:\n${out.text}`)), 30_000);
+      child.stdout.on('data', () => {
+        const m = /Listening on (http:\/\/[^\s"]+)/.exec(out.text);
+        if (m) {
+          clearTimeout(timer);
+          res(m[1].replace('[::1]', '127.0.0.1'));
+        }
       });
+    });
+    return { child, url, out, exited };
+  }
+
+  it('starts on the embedded database, logs JSON, answers /health and stops on SIGTERM', async () => {
+    const { child, url, out, exited } = await startServer({});
+    try {
       const health = await fetch(`${url}/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok', database: 'pglite' });
@@ -57,9 +64,33 @@ describe('rolegate as a process', () => {
     } finally {
       child.kill('SIGTERM');
     }
-    const code = await new Promise((r) => child.on('exit', (c, signal) => r(c ?? signal)));
     // Nest closes the app (and the database) on SIGTERM, then re-raises the signal.
-    expect([0, 'SIGTERM']).toContain(code);
+    expect([0, 'SIGTERM']).toContain(await exited);
+    const lines = out.text.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; level: number });
+    expect(lines.some((l) => l.msg.startsWith('Listening on'))).toBe(true);
+    expect(lines.some((l) => l.msg === 'request completed')).toBe(true);
+  });
+
+  it('on SIGTERM reports not-ready, finishes requests in flight, then closes the database', async () => {
+    const { child, url, out, exited } = await startServer({ SHUTDOWN_DRAIN_SECONDS: '2', RATE_LIMIT_PER_USER: '0' });
+    const login = await fetch(`${url}/auth/dev-login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sub":"alice"}' });
+    const cookie = login.headers.getSetCookie()[0].split(';')[0];
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'shutting-down' });
+    // Requests sent while draining are all answered; the database closes only after them.
+    const pages = await Promise.all(
+      Array.from({ length: 30 }, () => fetch(`${url}/api/tickets?limit=100`, { headers: { cookie } }).then((r) => r.status)),
+    );
+    expect(pages).toEqual(Array(30).fill(200));
+    expect([0, 'SIGTERM']).toContain(await exited);
+    const messages = out.text.trim().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg);
+    const closing = messages.findIndex((m) => m.startsWith('Shutting down on SIGTERM'));
+    const closed = messages.indexOf('Database closed (pglite)');
+    expect(closing).toBeGreaterThan(-1);
+    expect(closed).toBeGreaterThan(closing);
   });
 
   it.each(['RS256', 'ES256', 'EdDSA', 'HS256'])('npm run keys and npm run token give a working %s setup', async (alg) => {

@@ -39,7 +39,7 @@ describe('every route declares its access rule', () => {
       }
     }
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(loadConfig({ DATA_DIR: 'memory://' }))],
+      imports: [AppModule.forRoot(loadConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent' }))],
       controllers: [ForgottenController],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });

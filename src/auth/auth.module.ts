@@ -4,6 +4,8 @@ import { PassportModule } from '@nestjs/passport';
 import cookieParser from 'cookie-parser';
 import type { AppConfig, AuthType } from '../config/config.schema.js';
 import { ConfigService } from '../config/typed-config.js';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { DevLoginController } from './dev-login.controller.js';
 import { AUTH_STRATEGY, AuthenticationGuard } from './guards/authentication.guard.js';
@@ -34,7 +36,7 @@ export class AuthModule implements NestModule {
     return {
       module: AuthModule,
       global: true,
-      imports: [PassportModule, UsersModule],
+      imports: [PassportModule, UsersModule, RateLimitModule],
       controllers: authType === 'cookie' ? [DevLoginController] : [ProtectedResourceController],
       providers: [
         strategy,
@@ -49,7 +51,9 @@ export class AuthModule implements NestModule {
               : null;
           },
         },
+        // The global guard chain, in this order: who is calling, how often, may they.
         { provide: APP_GUARD, useClass: AuthenticationGuard },
+        { provide: APP_GUARD, useExisting: RateLimitGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_FILTER, useClass: HttpErrorHeadersFilter },
       ],

@@ -27,8 +27,24 @@ export type AuthConfig =
       oidc: { timeoutMs: number; jwksCacheMaxAgeMs: number; jwksCooldownMs: number };
     };
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 export interface AppConfig {
-  app: { nodeEnv: string; host: string; port: number; publicUrl: string; privacyPolicyFile: string | undefined };
+  app: {
+    nodeEnv: string;
+    host: string;
+    port: number;
+    publicUrl: string;
+    privacyPolicyFile: string | undefined;
+    logLevel: (typeof LOG_LEVELS)[number];
+    /** Express "trust proxy": false, a hop count, or a list of addresses/subnets. */
+    trustProxy: boolean | number | string;
+    /** Seconds /health reports not-ready before the server stops taking requests. */
+    shutdownDrainSec: number;
+    /** Extra public routes for `npm run bench`; never on in production. */
+    benchRoutes: boolean;
+  };
+  rateLimit: { windowSec: number; perUser: number; perAnonymous: number; redisUrl: string | undefined };
   /** What the OpenAPI document and Swagger UI offer for signing in. */
   openapi: { scopes: string[]; swaggerClientId: string | undefined };
   auth: AuthConfig;
@@ -90,6 +106,14 @@ const envSchema = z.object({
   OIDC_TIMEOUT_MS: int('OIDC_TIMEOUT_MS', 100, 30_000, 5000),
   JWKS_CACHE_MAX_AGE_SECONDS: int('JWKS_CACHE_MAX_AGE_SECONDS', 10, 86_400, 600),
   JWKS_COOLDOWN_SECONDS: int('JWKS_COOLDOWN_SECONDS', 1, 3600, 30),
+  LOG_LEVEL: optional,
+  TRUST_PROXY: optional,
+  SHUTDOWN_DRAIN_SECONDS: int('SHUTDOWN_DRAIN_SECONDS', 0, 300, 0),
+  BENCH_ROUTES: bool('BENCH_ROUTES'),
+  RATE_LIMIT_WINDOW_SECONDS: int('RATE_LIMIT_WINDOW_SECONDS', 1, 3600, 60),
+  RATE_LIMIT_PER_USER: int('RATE_LIMIT_PER_USER', 0, 1_000_000, 600),
+  RATE_LIMIT_PER_ANONYMOUS: int('RATE_LIMIT_PER_ANONYMOUS', 0, 1_000_000, 120),
+  REDIS_URL: optional,
   OAUTH_SCOPES: optional,
   SWAGGER_OAUTH_CLIENT_ID: optional,
   PRIVACY_POLICY_FILE: optional,
@@ -122,10 +146,34 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
   if (privacyPolicyFile !== undefined && !existsSync(privacyPolicyFile)) {
     problems.push(`PRIVACY_POLICY_FILE must name a readable text or Markdown file (no file at "${privacyPolicyFile}")`);
   }
+  const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
+  }
+  if (env.REDIS_URL !== undefined && !/^rediss?:\/\/./.test(env.REDIS_URL)) {
+    problems.push('REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379');
+  }
+  if (env.BENCH_ROUTES && nodeEnv === 'production') problems.push('BENCH_ROUTES must not be set with NODE_ENV=production');
   const scopes = (env.OAUTH_SCOPES ?? 'openid profile email offline_access').split(/[\s,]+/).filter(Boolean);
   if (problems.length > 0 || !auth) throw new ConfigError(problems);
   return {
-    app: { nodeEnv, host, port: env.PORT, publicUrl, privacyPolicyFile },
+    app: {
+      nodeEnv,
+      host,
+      port: env.PORT,
+      publicUrl,
+      privacyPolicyFile,
+      logLevel: logLevel as AppConfig['app']['logLevel'],
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      shutdownDrainSec: env.SHUTDOWN_DRAIN_SECONDS,
+      benchRoutes: env.BENCH_ROUTES ?? false,
+    },
+    rateLimit: {
+      windowSec: env.RATE_LIMIT_WINDOW_SECONDS,
+      perUser: env.RATE_LIMIT_PER_USER,
+      perAnonymous: env.RATE_LIMIT_PER_ANONYMOUS,
+      redisUrl: env.REDIS_URL,
+    },
     openapi: { scopes, swaggerClientId: env.SWAGGER_OAUTH_CLIENT_ID },
     auth,
     database,
@@ -251,4 +299,11 @@ function databaseConfig(env: Env, problems: string[]): AppConfig['database'] {
     problems.push('DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/rolegate');
   }
   return { url, dataDir: env.DATA_DIR ?? './data', seedDemoData: env.SEED_DEMO_DATA ?? url === undefined };
+}
+
+function parseTrustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || /^(false|0|no)$/i.test(raw)) return false;
+  if (/^(true|yes)$/i.test(raw)) return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw;
 }

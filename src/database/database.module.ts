@@ -1,4 +1,4 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { TypedConfig } from '../config/typed-config.js';
 import { ConfigService } from '../config/typed-config.js';
 import { openDatabase, type DatabaseHandle } from './database.client.js';
@@ -24,7 +24,9 @@ export const InjectDb = () => Inject(DATABASE);
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@Inject(DATABASE_HANDLE) private readonly handle: DatabaseHandle) {}
 
+  /** Runs after the HTTP server has finished the requests in flight. */
   async onApplicationShutdown(): Promise<void> {
     await this.handle.close();
+    new Logger(DatabaseModule.name).log(`Database closed (${this.handle.kind})`);
   }
 }

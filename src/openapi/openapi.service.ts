@@ -21,13 +21,13 @@ const errorResponse = (description: string) => ({ description, content: { 'appli
 @Injectable()
 export class OpenApiService {
   private base: OpenAPIObject | undefined;
-  private readonly config: AppConfig;
+  private readonly config: Pick<AppConfig, 'app' | 'auth' | 'openapi'>;
 
   constructor(
     config: ConfigService<AppConfig, true>,
     @Inject(OidcDiscovery) private readonly discovery: OidcDiscovery | null,
   ) {
-    this.config = { app: config.get('app'), auth: config.get('auth'), openapi: config.get('openapi'), database: config.get('database') };
+    this.config = { app: config.get('app'), auth: config.get('auth'), openapi: config.get('openapi') };
   }
 
   /** Receives the controllers' document once, at start-up. */

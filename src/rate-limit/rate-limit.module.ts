@@ -1,0 +1,27 @@
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { AppConfig } from '../config/config.schema.js';
+import { ConfigService } from '../config/typed-config.js';
+import { RATE_LIMIT_STORE, RateLimitGuard } from './rate-limit.guard.js';
+import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit.store.js';
+
+@Module({
+  providers: [
+    {
+      provide: RATE_LIMIT_STORE,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>): RateLimitStore => {
+        const { redisUrl } = config.get('rateLimit', { infer: true });
+        return redisUrl ? new RedisRateLimitStore(redisUrl) : new MemoryRateLimitStore();
+      },
+    },
+    RateLimitGuard,
+  ],
+  exports: [RateLimitGuard, RATE_LIMIT_STORE],
+})
+export class RateLimitModule implements OnApplicationShutdown {
+  constructor(@Inject(RATE_LIMIT_STORE) private readonly store: RateLimitStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
