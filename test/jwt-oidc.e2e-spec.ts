@@ -32,7 +32,7 @@ describe('AUTH_TYPE=jwt_oidc against an issuer on loopback', () => {
     rsa = await makeKey('RS256');
     ec = await makeKey('ES256');
     issuer.keys = [rsa.jwk!, ec.jwk!];
-    t = await createTestApp(oidcEnv(issuer));
+    t = await createTestApp(oidcEnv(issuer, { JWT_CLOCK_TOLERANCE_SECONDS: '0' }));
     await warmedUp(issuer);
   });
   afterAll(async () => {
@@ -87,6 +87,27 @@ describe('AUTH_TYPE=jwt_oidc against an issuer on loopback', () => {
     // One fetch per one-second cooldown at most.
     expect(issuer.hits.jwks - before).toBeGreaterThanOrEqual(1);
     expect(issuer.hits.jwks - before).toBeLessThanOrEqual(Math.ceil(elapsedSec) + 1);
+  });
+
+  it('stops accepting an already verified token once its key leaves the key set, or once it expires', async () => {
+    await sleep(1100);
+    const old = await makeKey('ES256');
+    issuer.keys = [...issuer.keys, old.jwk!];
+    const cached = await mint(old, { ...iss(), sub: 'bob' });
+    expect((await me(cached)).status).toBe(200); // fetches the set with the new key
+    expect((await me(cached)).status).toBe(200); // served from the verified-token cache
+    const shortLived = await mint(ec, { ...iss(), sub: 'bob', exp: Math.floor(Date.now() / 1000) + 2 });
+    expect((await me(shortLived)).status).toBe(200);
+
+    issuer.keys = issuer.keys.filter((k) => k.kid !== old.kid);
+    await sleep(1100);
+    const newcomer = await makeKey('ES256');
+    issuer.keys = [...issuer.keys, newcomer.jwk!];
+    expect((await me(await mint(newcomer, iss()))).status).toBe(200); // refreshes the set: the old key is gone
+    expect((await me(cached)).status).toBe(401);
+
+    await sleep(2100 - 1100);
+    expect((await me(shortLived)).status).toBe(401);
   });
 
   it('keeps cached keys working through an outage; an unknown key fails cleanly', async () => {

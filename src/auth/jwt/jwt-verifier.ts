@@ -3,6 +3,7 @@ import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type Protect
 import type { JwtSettings } from '../../config/config.schema.js';
 import { HttpErrorWithHeaders, InvalidToken } from '../auth.errors.js';
 import type { KeySource } from './key-source.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /**
  * Verifies a compact JWS access token. Everything that decides trust comes from
@@ -12,6 +13,7 @@ import type { KeySource } from './key-source.js';
  */
 export class JwtVerifier {
   private readonly logger = new Logger(JwtVerifier.name);
+  private readonly cache = new VerifiedTokenCache();
 
   constructor(
     private readonly settings: JwtSettings,
@@ -19,6 +21,9 @@ export class JwtVerifier {
   ) {}
 
   async verify(token: string): Promise<JWTPayload> {
+    const digest = VerifiedTokenCache.digest(token);
+    const cached = this.cache.get(digest, (key) => this.keys.isTrusted(key));
+    if (cached) return cached;
     const segments = token.split('.').length;
     if (segments === 5) throw new InvalidToken('encrypted tokens (JWE) are not accepted');
     if (segments !== 3) throw new InvalidToken('malformed token');
@@ -42,6 +47,7 @@ export class JwtVerifier {
         clockTolerance: this.settings.clockToleranceSec,
         requiredClaims: ['exp', 'iss', 'aud', 'sub'],
       });
+      this.cache.set(digest, payload, key);
       return payload;
     } catch (err) {
       throw this.explain(err);

@@ -77,6 +77,11 @@ export class OidcKeySource implements KeySource {
     throw new InvalidToken(kid ? 'signing key not found' : 'token has no "kid" and the key set has several keys');
   }
 
+  isTrusted(key: KeyObject): boolean {
+    for (const cached of this.keys.values()) if (cached.key === key) return true;
+    return false;
+  }
+
   private find(kid: string | undefined, alg: string): CachedKey | undefined {
     if (kid !== undefined) {
       const key = this.keys.get(kid);
