@@ -58,6 +58,8 @@ export class ScopedTable<F extends string> {
       conditions.push(sql`(${key.column}, ${id}) ${op} (cast(${c.value} as ${sql.raw(key.type)}), cast(${c.id} as uuid))`);
     }
     const order = descending ? [desc(key.column), desc(id)] : [asc(key.column), asc(id)];
+    // Not a prepared statement: a generic plan for `owner_id = $1` could pick a worse index
+    // for a skewed owner; planning with the actual values keeps every page on its index.
     const rows = await this.db
       .select({ ...this.selection(user), _position: sql<string>`${key.column}::text`, _id: id })
       .from(this.table)

@@ -56,7 +56,20 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     client.release();
   }
   const db = drizzlePg(pool, { schema }) as unknown as Database;
-  return { db, kind: 'postgres', close: () => pool.end() };
+  return { db, kind: 'postgres', close: () => drain(pool).then(() => pool.end()) };
+}
+
+/**
+ * Waits (at most 5 s) until no query has run for a moment: handlers whose client already
+ * went away are still finishing when the HTTP server reports closed.
+ */
+async function drain(pool: pg.Pool): Promise<void> {
+  const deadline = Date.now() + 5000;
+  let quiet = 0;
+  while (Date.now() < deadline && quiet < 3) {
+    quiet = pool.totalCount === pool.idleCount && pool.waitingCount === 0 ? quiet + 1 : 0;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 export async function ping(db: Database): Promise<void> {

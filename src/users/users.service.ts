@@ -9,6 +9,7 @@ import type { Database } from '../database/database.client.js';
 import { InjectDb } from '../database/database.module.js';
 import { listQuery } from '../common/list-query.js';
 import { ScopedTable } from '../common/scoped-table.js';
+import { runPrepared } from '../database/prepared.js';
 import { users, type UserRow } from '../database/schema.js';
 
 export const userListQuery = listQuery(['sub', 'createdAt'], {});
@@ -25,8 +26,9 @@ export class UsersService {
     });
   }
 
-  findBySub(sub: string): Promise<UserRow | undefined> {
-    return this.db.query.users.findFirst({ where: eq(users.sub, sub) });
+  async findBySub(sub: string): Promise<UserRow | undefined> {
+    const [row] = await runPrepared(this.db.select().from(users).where(eq(users.sub, sub)).limit(1));
+    return row;
   }
 
   list(user: Principal, q: UserListQuery) {

@@ -1,0 +1,251 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import pg from 'pg';
+import { TestIssuer } from '../test/helpers/oidc-issuer.ts';
+import { freePort } from '../test/helpers/ports.ts';
+
+/**
+ * `npm run bench [-- --db postgres|pglite --duration 5 --connections 50]`: starts rolegate
+ * (AUTH_TYPE=jwt_oidc against a JWKS server on loopback), loads it from this process with
+ * autocannon on 127.0.0.1, and prints throughput, latency, peak RSS and JWKS fetches,
+ * each against its target. With PostgreSQL (DATABASE_URL) it compares a scoped list on
+ * 10,000 and on 1,000,000 deals; the databases are created once and reused.
+ */
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string' },
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '50' },
+    'small-customers': { type: 'string', default: '1000' },
+    'large-customers': { type: 'string', default: '100000' },
+  },
+});
+const ROOT = join(import.meta.dirname, '..');
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+const pgUrl = process.env.DATABASE_URL;
+const kind = values.db ?? (pgUrl ? 'postgres' : 'pglite');
+if (kind === 'postgres' && !pgUrl) throw new Error('--db postgres needs DATABASE_URL (a server where rolegate may create databases)');
+const AUDIENCE = 'https://api.rolegate.bench';
+const COOLDOWN_SEC = 30;
+
+// ---------------------------------------------------------------- data
+interface Dataset {
+  label: string;
+  deals: number;
+  env: Record<string, string>;
+  cleanup: () => void;
+}
+
+function seed(env: Record<string, string>, customers: number): void {
+  const res = spawnSync(process.execPath, [join(ROOT, 'dist/cli/seed.js'), '--customers', String(customers)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (res.status !== 0) throw new Error('seeding failed');
+}
+
+async function postgresDataset(customers: number): Promise<Dataset> {
+  const name = `rolegate_bench_${customers}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  const url = new URL(pgUrl!);
+  url.pathname = `/${name}`;
+  const env = { DATABASE_URL: url.toString() };
+  const expected = customers * 10 + 72;
+  let deals = 0;
+  if ((await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount) {
+    const db = new pg.Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    deals = Number((await db.query('select count(*) from deals').catch(() => ({ rows: [{ count: 0 }] }))).rows[0].count);
+    await db.end();
+  }
+  if (deals !== expected) {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.query(`create database ${name}`);
+    console.error(`Seeding ${name} (${customers * 10} deals)...`);
+    seed(env, customers);
+    deals = expected;
+  }
+  await admin.end();
+  return { label: `${deals.toLocaleString('en')} deals`, deals, env, cleanup: () => undefined };
+}
+
+function pgliteDataset(customers: number): Dataset {
+  const dir = mkdtempSync(join(tmpdir(), 'rolegate-bench-'));
+  const env = { DATA_DIR: dir };
+  console.error(`Seeding an embedded database (${customers * 10} deals)...`);
+  seed(env, customers);
+  return { label: `${(customers * 10 + 72).toLocaleString('en')} deals`, deals: customers * 10 + 72, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// ---------------------------------------------------------------- rolegate
+interface Server {
+  child: ChildProcess;
+  url: string;
+  peakRssMiB: () => number;
+}
+
+async function startRolegate(env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  // The same command line as `npm start` (its V8 flags included), with this Node.js.
+  const startArgs = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+    .split(/\s+/)
+    .slice(1)
+    .map((arg) => (arg.endsWith('.js') ? join(ROOT, arg) : arg));
+  const child = spawn(process.execPath, startArgs, {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_USER: '0',
+      RATE_LIMIT_PER_ANONYMOUS: '0',
+      BENCH_ROUTES: 'true',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  for (let i = 0; ; i++) {
+    if (exited || i > 600) {
+      child.kill();
+      throw new Error('rolegate did not start');
+    }
+    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const peakRssMiB = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
+  return { child, url, peakRssMiB };
+}
+
+async function stop(server: Server): Promise<void> {
+  const exited = new Promise((r) => server.child.on('exit', r));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+// ---------------------------------------------------------------- load
+interface Figure {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+async function load(scenario: string, url: string, token?: string): Promise<Figure> {
+  const headers = token ? { authorization: `Bearer ${token}` } : undefined;
+  await autocannon({ url, connections: 10, duration: 1, headers }); // warm-up
+  const r = await autocannon({ url, connections, duration, headers });
+  if (r.non2xx || r.errors || r.timeouts) throw new Error(`${scenario}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+  return { scenario, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+// ---------------------------------------------------------------- main
+const issuer = await new TestIssuer().start();
+const rsa = await generateKeyPair('RS256', { extractable: true });
+const ec = await generateKeyPair('ES256', { extractable: true });
+issuer.keys = [
+  { ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' },
+  { ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256', use: 'sig' },
+];
+const token = (key: CryptoKey, alg: string, kid: string, sub: string) =>
+  new SignJWT({ sub })
+    .setProtectedHeader({ alg, kid })
+    .setIssuer(issuer.issuer)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(key);
+const tokens = {
+  carolRs: await token(rsa.privateKey, 'RS256', 'rsa-1', 'carol'),
+  carolEs: await token(ec.privateKey, 'ES256', 'ec-1', 'carol'),
+  bobEs: await token(ec.privateKey, 'ES256', 'ec-1', 'bob'),
+};
+const authEnv = { AUTH_TYPE: 'jwt_oidc', JWT_ISS: issuer.issuer, JWT_AUD: AUDIENCE, JWKS_COOLDOWN_SECONDS: String(COOLDOWN_SEC) };
+
+spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+const small = kind === 'postgres' ? await postgresDataset(Number(values['small-customers'])) : pgliteDataset(Number(values['small-customers']));
+const large = kind === 'postgres' ? await postgresDataset(Number(values['large-customers'])) : undefined;
+
+const figures: Figure[] = [];
+const checks: Array<{ target: string; value: string; met: boolean }> = [];
+const rssPeaks: number[] = [];
+
+console.error(`Loading rolegate on ${kind}: ${connections} connections, ${duration} s per scenario`);
+const main = await startRolegate({ ...authEnv, ...small.env });
+console.error(`peak RSS after start: ${main.peakRssMiB().toFixed(0)} MiB`);
+try {
+  const jwksAtStart = issuer.hits.jwks;
+  const baseline = await load('public baseline GET /bench/me/carol', `${main.url}/bench/me/carol`);
+  console.error(`peak RSS after the baseline: ${main.peakRssMiB().toFixed(0)} MiB`);
+  const rs = await load('GET /api/me, RS256 token', `${main.url}/api/me`, tokens.carolRs);
+  const es = await load('GET /api/me, ES256 token', `${main.url}/api/me`, tokens.carolEs);
+  console.error(`peak RSS after /api/me: ${main.peakRssMiB().toFixed(0)} MiB`);
+  figures.push(baseline, rs, es);
+  figures.push(await load(`GET /api/deals as carol (${small.label})`, `${main.url}/api/deals`, tokens.carolEs));
+  figures.push(await load(`GET /api/deals as bob (${small.label})`, `${main.url}/api/deals`, tokens.bobEs));
+  for (const [name, f] of [['RS256', rs], ['ES256', es]] as const) {
+    const cost = 1 - f.rps / baseline.rps;
+    checks.push({ target: `${name} verification costs <= 15% of throughput`, value: `${(cost * 100).toFixed(1)}%`, met: cost <= 0.15 });
+  }
+  checks.push({ target: 'one JWKS fetch per start', value: `${jwksAtStart} at start, ${issuer.hits.jwks} after load`, met: issuer.hits.jwks === 1 });
+
+  const before = issuer.hits.jwks;
+  const started = Date.now();
+  const flood = await Promise.all(
+    Array.from({ length: 1000 }, async (_, i) => token(ec.privateKey, 'ES256', `random-${i}-${Math.random()}`, 'mallory')),
+  );
+  const statuses: number[] = [];
+  for (let i = 0; i < flood.length; i += 100) {
+    statuses.push(...(await Promise.all(flood.slice(i, i + 100).map((t) => fetch(`${main.url}/api/me`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)))));
+  }
+  const elapsedSec = (Date.now() - started) / 1000;
+  const extra = issuer.hits.jwks - before;
+  const allowed = Math.ceil(elapsedSec / COOLDOWN_SEC);
+  checks.push({
+    target: `1,000 random-kid tokens: <= 1 JWKS fetch per ${COOLDOWN_SEC} s cooldown`,
+    value: `${extra} fetch(es) in ${elapsedSec.toFixed(1)} s, all ${statuses.every((s) => s === 401) ? '401' : 'NOT 401'}`,
+    met: extra <= allowed && statuses.every((s) => s === 401),
+  });
+  rssPeaks.push(main.peakRssMiB());
+} finally {
+  await stop(main);
+}
+
+if (large) {
+  const big = await startRolegate({ ...authEnv, ...large.env });
+  try {
+    for (const [who, tok] of [['carol', tokens.carolEs], ['bob', tokens.bobEs]] as const) {
+      const onSmall = figures.find((f) => f.scenario === `GET /api/deals as ${who} (${small.label})`)!;
+      const onLarge = await load(`GET /api/deals as ${who} (${large.label})`, `${big.url}/api/deals`, tok);
+      figures.push(onLarge);
+      const ratio = onLarge.rps / onSmall.rps;
+      checks.push({ target: `${who}'s page on ${large.label} >= 90% of ${small.label} throughput`, value: `${(ratio * 100).toFixed(0)}%`, met: ratio >= 0.9 });
+      checks.push({ target: `${who}'s page on ${large.label}: p99 < 25 ms at ${connections} connections`, value: `${onLarge.p99} ms`, met: onLarge.p99 < 25 });
+    }
+    rssPeaks.push(big.peakRssMiB());
+  } finally {
+    await stop(big);
+  }
+} else {
+  checks.push({ target: 'scoped list on 1,000,000 deals (PostgreSQL only)', value: 'not run: set DATABASE_URL', met: false });
+}
+const peak = Math.max(...rssPeaks);
+checks.push({ target: 'peak RSS < 300 MiB', value: `${peak.toFixed(0)} MiB (runs: ${rssPeaks.map((p) => p.toFixed(0)).join(', ')})`, met: peak < 300 });
+small.cleanup();
+await issuer.stop();
+
+const pad = (s: string, n: number) => s.padEnd(n);
+console.log(`\nrolegate benchmark: ${kind}, ${connections} connections, ${duration} s per scenario, Node.js ${process.versions.node}\n`);
+console.log(`${pad('scenario', 52)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}`);
+for (const f of figures) console.log(`${pad(f.scenario, 52)} ${f.rps.toFixed(0).padStart(8)} ${String(f.p50).padStart(7)} ${String(f.p99).padStart(7)}`);
+console.log(`\n${pad('target', 66)} ${pad('measured', 34)} result`);
+for (const c of checks) console.log(`${pad(c.target, 66)} ${pad(c.value, 34)} ${c.met ? 'met' : 'NOT MET'}`);
+process.exitCode = checks.every((c) => c.met) ? 0 : 1;
