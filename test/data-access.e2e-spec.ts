@@ -182,6 +182,20 @@ describe.each(databaseKinds)('row and field rules on %s', (kind) => {
       expect([url, res.status]).toEqual([url, 400]);
       expect([res.body.message].flat().join(" | ")).toMatch(message);
     }
+    // Forged cursors: well-formed, but with positions their column cannot hold.
+    const forged = (sort: string, position: string) =>
+      Buffer.from(JSON.stringify([sort, position, '00000000-0000-4000-8000-000000000000'])).toString('base64url');
+    for (const [list, sort, position] of [
+      ['deals', '-createdAt', 'abc'],
+      ['deals', 'closeDate', '2026-13-45'],
+      ['deals', 'amount', '1e999'],
+      ['deals', 'amount', 'abc'],
+      ['customers', 'name', 'a\u0000b'],
+      ['tickets', 'updatedAt', '2026-01-01T00:00:00+99:99'],
+    ]) {
+      const res = await t.http().get(`/api/${list}?sort=${sort}&cursor=${forged(sort, position)}`).set('Cookie', cookies.alice);
+      expect([list, sort, position, res.status]).toEqual([list, sort, position, 400]);
+    }
     const page = await t.http().get('/api/deals?limit=2&sort=amount').set('Cookie', cookies.alice).expect(200);
     const other = await t.http().get(`/api/deals?sort=closeDate&cursor=${page.body.next}`).set('Cookie', cookies.alice);
     expect(other.status).toBe(400);

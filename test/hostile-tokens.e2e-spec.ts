@@ -77,6 +77,8 @@ describe('hostile tokens (jwt_local, RS256)', () => {
     await refused(await mint(key, claims(), { omit: ['sub'] }), /sub claim is missing/);
     await refused(await mint(key, claims(), { omit: ['exp'] }), /exp claim is missing/);
     await refused(await mint(key, { ...claims(), sub: '' }));
+    await refused(await mint(key, { ...claims(), sub: 'ali\u0000ce' }), /printable/);
+    await refused(await mint(key, { ...claims(), sub: 'x'.repeat(256) }));
   });
 
   it('garbage and wrong segment counts', async () => {

@@ -40,6 +40,11 @@ describe.each(databaseKinds)('users and principals on %s', (kind) => {
     expect(rows[0]).toMatchObject({ id: [...ids][0], name: 'New Comer', email: 'new@example.com', roles: [] });
   });
 
+  it('stores no control characters from token claims', async () => {
+    const res = await me(await mint(key, { sub: 'newcomer-3', name: 'Evil\u0000Name', email: 'e@x\n' })).expect(200);
+    expect(res.body).toMatchObject({ sub: 'newcomer-3', name: null, email: null });
+  });
+
   it('maps a token for a demo user to the seeded user and its stored roles', async () => {
     const res = await me(await mint(key, { sub: 'carol' })).expect(200);
     const [carol] = await db.select().from(users).where(eq(users.sub, 'carol'));

@@ -45,10 +45,18 @@ interface Cursor {
 
 const cursorShape = z.tuple([z.string(), z.string().max(64), z.uuid()]);
 
+/** What a cursor position may look like for each sort column type (it is cast in SQL). */
+const POSITION: Record<string, RegExp> = {
+  timestamptz: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/,
+  date: /^\d{4}-\d{2}-\d{2}$/,
+  numeric: /^-?\d{1,15}(\.\d{1,6})?$/,
+  text: /^[^\u0000]*$/,
+};
+
 /** Cursors are opaque positions; forging one reveals nothing, since row rules still apply. */
 export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.sort, c.value, c.id])).toString('base64url');
 
-export function decodeCursor(raw: string, sort: string): Cursor {
+export function decodeCursor(raw: string, sort: string, type: keyof typeof POSITION): Cursor {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
@@ -56,7 +64,7 @@ export function decodeCursor(raw: string, sort: string): Cursor {
     parsed = undefined;
   }
   const result = cursorShape.safeParse(parsed);
-  if (!result.success || result.data[0] !== sort) {
+  if (!result.success || result.data[0] !== sort || !POSITION[type].test(result.data[1])) {
     throw new BadRequestException('cursor is not valid for this list and sort order; start again without it');
   }
   const [, value, id] = result.data;

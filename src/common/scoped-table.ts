@@ -53,19 +53,21 @@ export class ScopedTable<F extends string> {
     const id = this.columns.id;
     const conditions = [this.policy.readScope(user), ...opts.filters];
     if (opts.cursor) {
-      const c = decodeCursor(opts.cursor, opts.sort);
+      const c = decodeCursor(opts.cursor, opts.sort, key.type);
       const op = sql.raw(descending ? '<' : '>');
       conditions.push(sql`(${key.column}, ${id}) ${op} (cast(${c.value} as ${sql.raw(key.type)}), cast(${c.id} as uuid))`);
     }
     const order = descending ? [desc(key.column), desc(id)] : [asc(key.column), asc(id)];
     // Not a prepared statement: a generic plan for `owner_id = $1` could pick a worse index
     // for a skewed owner; planning with the actual values keeps every page on its index.
-    const rows = await this.db
-      .select({ ...this.selection(user), _position: sql<string>`${key.column}::text`, _id: id })
-      .from(this.table)
-      .where(and(...conditions))
-      .orderBy(...order)
-      .limit(opts.limit + 1);
+    const rows = await guarded(() =>
+      this.db
+        .select({ ...this.selection(user), _position: sql<string>`${key.column}::text`, _id: id })
+        .from(this.table)
+        .where(and(...conditions))
+        .orderBy(...order)
+        .limit(opts.limit + 1),
+    );
     const page = rows.slice(0, opts.limit);
     const last = page.at(-1);
     const next =
@@ -74,11 +76,13 @@ export class ScopedTable<F extends string> {
   }
 
   async get(user: Principal, id: string): Promise<Row<F>> {
-    const [row] = await this.db
-      .select(this.selection(user))
-      .from(this.table)
-      .where(and(eq(this.columns.id, id), this.policy.readScope(user)))
-      .limit(1);
+    const [row] = await guarded(() =>
+      this.db
+        .select(this.selection(user))
+        .from(this.table)
+        .where(and(eq(this.columns.id, id), this.policy.readScope(user)))
+        .limit(1),
+    );
     if (!row) throw this.notFound(id);
     return row as Row<F>;
   }
@@ -93,16 +97,13 @@ export class ScopedTable<F extends string> {
     if (fields.length === 0) throw new BadRequestException('the body names no field to change');
     const scope = this.policy.writeScope(user, fields);
     const stamp = 'updatedAt' in this.columns ? { updatedAt: sql`now()` } : {};
-    let rows: unknown[];
-    try {
-      rows = await this.db
+    const rows: unknown[] = await guarded(() =>
+      this.db
         .update(this.table)
         .set({ ...patch, ...stamp } as never)
         .where(and(eq(this.columns.id, id), scope))
-        .returning(this.selection(user));
-    } catch (err) {
-      throw foreignKeyError(err) ?? err;
-    }
+        .returning(this.selection(user)),
+    );
     if (rows.length === 1) return rows[0] as Row<F>;
     await this.get(user, id); // 404 when the caller cannot even see it
     throw new ForbiddenException(`you may read but not change this ${this.policy.resource}`);
@@ -113,10 +114,25 @@ export class ScopedTable<F extends string> {
   }
 }
 
-/** A reference to a row that does not exist (e.g. an unknown assignee) is the client's mistake. */
-function foreignKeyError(err: unknown): BadRequestException | undefined {
+/**
+ * Database errors caused by what the client sent, as 400s: a reference to a row that does
+ * not exist (an unknown assignee, say), or a value the column type cannot hold.
+ */
+function clientError(err: unknown): BadRequestException | undefined {
   const cause = (err as { cause?: { code?: string; constraint?: string } }).cause ?? (err as { code?: string; constraint?: string });
-  if (cause?.code !== '23503') return undefined;
-  const column = /_(\w+?)_id_/.exec(cause.constraint ?? '')?.[1];
-  return new BadRequestException(`${column ? `${column}Id` : 'a reference'} does not name an existing record`);
+  if (cause?.code === '23503') {
+    const column = /_(\w+?)_id_/.exec(cause.constraint ?? '')?.[1];
+    return new BadRequestException(`${column ? `${column}Id` : 'a reference'} does not name an existing record`);
+  }
+  if (cause?.code?.startsWith('22')) return new BadRequestException('a value in the request is not valid');
+  return undefined;
+}
+
+/** Runs a statement, turning client-caused database errors into 400s. */
+async function guarded<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw clientError(err) ?? err;
+  }
 }

@@ -41,14 +41,17 @@ export function rolesFromClaim(value: unknown, roleMap: ReadonlyMap<string, AppR
   return [...roles];
 }
 
+/** Text a database can store: no NUL, no other control characters. */
+const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+
 const text = (value: unknown, max = 320): string | null =>
-  typeof value === 'string' && value.length > 0 && value.length <= max ? value : null;
+  typeof value === 'string' && value.length <= max && PRINTABLE.test(value) ? value : null;
 
 /** The identity a verified token describes. */
 export function identityFromClaims(payload: JWTPayload, settings: JwtSettings): Identity {
   const sub = payload.sub;
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) {
-    throw new InvalidToken('"sub" claim must be a non-empty string of at most 255 characters');
+  if (typeof sub !== 'string' || sub.length > 255 || !PRINTABLE.test(sub)) {
+    throw new InvalidToken('"sub" claim must be a non-empty string of at most 255 printable characters');
   }
   const regionValue = readClaim(payload, settings.regionClaim);
   return {
