@@ -196,6 +196,8 @@ describe.each(databaseKinds)('row and field rules on %s', (kind) => {
       const res = await t.http().get(`/api/${list}?sort=${sort}&cursor=${forged(sort, position)}`).set('Cookie', cookies.alice);
       expect([list, sort, position, res.status]).toEqual([list, sort, position, 400]);
     }
+    const long = await t.http().get(`/api/customers?cursor=${'A'.repeat(2049)}`).set('Cookie', cookies.alice);
+    expect(long.status).toBe(400);
     const page = await t.http().get('/api/deals?limit=2&sort=amount').set('Cookie', cookies.alice).expect(200);
     const other = await t.http().get(`/api/deals?sort=closeDate&cursor=${page.body.next}`).set('Cookie', cookies.alice);
     expect(other.status).toBe(400);

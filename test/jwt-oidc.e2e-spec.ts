@@ -112,7 +112,7 @@ describe('AUTH_TYPE=jwt_oidc against an issuer on loopback', () => {
 
   it('keeps cached keys working through an outage; an unknown key fails cleanly', async () => {
     const known = await mint(ec, { ...iss(), sub: 'frank' });
-    for (const mode of ['error', 'hang'] as const) {
+    for (const mode of ['error', 'hang', 'stall'] as const) {
       issuer.mode = mode;
       await sleep(1100);
       expect((await me(known)).status).toBe(200);
@@ -122,6 +122,11 @@ describe('AUTH_TYPE=jwt_oidc against an issuer on loopback', () => {
       expect(Date.now() - started).toBeLessThan(3000);
     }
     issuer.mode = 'up';
+    // and it recovers: the next unknown key is fetched once the issuer answers again
+    await sleep(1100);
+    const next = await makeKey('ES256');
+    issuer.keys = [...issuer.keys, next.jwk!];
+    expect((await me(await mint(next, iss()))).status).toBe(200);
   });
 });
 

@@ -85,6 +85,8 @@ describe('GET /openapi.json in cookie mode', () => {
     expect(Object.keys(list.responses).sort()).toEqual(['200', '400', '401', '403']);
     expect(list.parameters.map((p: Json) => p.name)).toEqual(['limit', 'cursor', 'sort', 'stage', 'region', 'customerId', 'ownerId']);
     expect(list.parameters[0].schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
+    const users = doc.paths['/api/users'].get.parameters.find((p: Json) => p.name === 'sort');
+    expect(users.schema.default).toBe('-createdAt');
     expect(Object.keys(doc.paths['/api/deals/{id}'].patch.responses).sort()).toEqual(['200', '400', '401', '403', '404']);
     expect(doc.components.schemas.Customer.required).not.toContain('annualRevenue');
   });

@@ -40,6 +40,21 @@ describe.each(databaseKinds)('users and principals on %s', (kind) => {
     expect(rows[0]).toMatchObject({ id: [...ids][0], name: 'New Comer', email: 'new@example.com', roles: [] });
   });
 
+  it('pages through users whose subs are long', async () => {
+    for (let i = 0; i < 3; i++) await me(await mint(key, { sub: `${'long-subject-'.repeat(19)}${i}`, roles: ['admin'] })).expect(200);
+    const admin = await mint(key, { sub: 'long-admin', roles: ['admin'] });
+    let cursor = '';
+    const seen: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const res = await t.http().get(`/api/users?sort=sub&limit=1${cursor}`).set('Authorization', `Bearer ${admin}`).expect(200);
+      seen.push(...res.body.items.map((u: { sub: string }) => u.sub));
+      if (!res.body.next) break;
+      cursor = `&cursor=${res.body.next}`;
+    }
+    expect(seen.filter((s) => s.startsWith('long-subject-'))).toHaveLength(3);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
   it('stores no control characters from token claims', async () => {
     const res = await me(await mint(key, { sub: 'newcomer-3', name: 'Evil\u0000Name', email: 'e@x\n' })).expect(200);
     expect(res.body).toMatchObject({ sub: 'newcomer-3', name: null, email: null });

@@ -1,4 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
+import { z } from 'zod';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../auth/decorators/access.decorator.js';
 import { UsersService } from '../users/users.service.js';
@@ -14,7 +15,7 @@ export class BenchController {
 
   @Get('me/:sub')
   @Public()
-  me(@Param('sub') sub: string) {
+  me(@Param('sub', { schema: z.string().min(1).max(255).regex(/^[\w.@-]+$/) }) sub: string) {
     return this.users.principalFor({ sub, roles: [] }, 'jwt_oidc');
   }
 }

@@ -22,11 +22,11 @@ export function listQuery<S extends string, T extends z.ZodRawShape>(sorts: read
   const orders = sorts.flatMap((s) => [s, `-${s}`]) as [string, ...string[]];
   return z.strictObject({
     limit,
-    cursor: z.string().max(512).optional().describe('The `next` value of the previous page'),
+    cursor: z.string().max(2048).optional().describe('The `next` value of the previous page'),
     sort: z
       .enum(orders, { message: `sort must be one of ${orders.join(', ')}` })
       .default(`-${sorts[0]}`)
-      .describe(`Order of the list; a leading - means descending (default -${sorts[0]}, newest first)`),
+      .describe(`Order of the list; a leading - means descending (default -${sorts[0]}${sorts[0] === 'createdAt' ? ', newest first' : ''})`),
     ...filters,
   });
 }
@@ -43,7 +43,7 @@ interface Cursor {
   id: string;
 }
 
-const cursorShape = z.tuple([z.string(), z.string().max(64), z.uuid()]);
+const cursorShape = z.tuple([z.string(), z.string().max(1024), z.uuid()]);
 
 /** What a cursor position may look like for each sort column type (it is cast in SQL). */
 const POSITION: Record<string, RegExp> = {

@@ -148,6 +148,12 @@ describe('loadConfig', () => {
     expect(problemsOf({ PUBLIC_URL: 'ftp://x' })[0]).toMatch(/^PUBLIC_URL must be an http\(s\) URL/);
   });
 
+  it('never seeds demo users in production by default, and refuses to be asked to', () => {
+    const prodJwt = { NODE_ENV: 'production', AUTH_TYPE: 'jwt_oidc', JWT_ISS: 'https://idp.example.com/', JWT_AUD: 'api' };
+    expect(loadConfig(prodJwt).database.seedDemoData).toBe(false);
+    expect(problemsOf({ ...prodJwt, SEED_DEMO_DATA: 'true' })[0]).toMatch(/^SEED_DEMO_DATA=true is refused with NODE_ENV=production/);
+  });
+
   it('does not seed demo users on a PostgreSQL server unless asked', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x' }).database.seedDemoData).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x', SEED_DEMO_DATA: 'true' }).database.seedDemoData).toBe(true);

@@ -141,7 +141,7 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
   if (!isHttpUrl(publicUrl)) problems.push(`PUBLIC_URL must be an http(s) URL such as https://api.example.com (got "${env.PUBLIC_URL}")`);
 
   const auth = authConfig(env, nodeEnv, problems);
-  const database = databaseConfig(env, problems);
+  const database = databaseConfig(env, nodeEnv, problems);
   const privacyPolicyFile = env.PRIVACY_POLICY_FILE;
   if (privacyPolicyFile !== undefined && !existsSync(privacyPolicyFile)) {
     problems.push(`PRIVACY_POLICY_FILE must name a readable text or Markdown file (no file at "${privacyPolicyFile}")`);
@@ -293,12 +293,18 @@ function parseRoleMap(raw: string | undefined, problems: string[]): Map<string, 
   return map;
 }
 
-function databaseConfig(env: Env, problems: string[]): AppConfig['database'] {
+function databaseConfig(env: Env, nodeEnv: string, problems: string[]): AppConfig['database'] {
   const url = env.DATABASE_URL;
   if (url !== undefined && !/^postgres(ql)?:\/\/./.test(url)) {
     problems.push('DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/rolegate');
   }
-  return { url, dataDir: env.DATA_DIR ?? './data', seedDemoData: env.SEED_DEMO_DATA ?? url === undefined };
+  const production = nodeEnv === 'production';
+  if (production && env.SEED_DEMO_DATA === true && env.ALLOW_COOKIE_AUTH_IN_PRODUCTION !== true) {
+    problems.push(
+      'SEED_DEMO_DATA=true is refused with NODE_ENV=production: the demo users (alice is admin) would get their roles from any token with their sub',
+    );
+  }
+  return { url, dataDir: env.DATA_DIR ?? './data', seedDemoData: env.SEED_DEMO_DATA ?? (url === undefined && !production) };
 }
 
 function parseTrustProxy(raw: string | undefined): boolean | number | string {

@@ -9,6 +9,21 @@ import type { RateLimitStore } from './rate-limit.store.js';
 export const RATE_LIMIT_STORE = Symbol('RATE_LIMIT_STORE');
 
 /**
+ * The unit anonymous limits count: an IPv4 address, or the /64 network of an IPv6 one
+ * (one subscriber usually holds a whole /64, so single addresses are free to rotate).
+ */
+export function clientNetwork(ip: string | undefined): string {
+  if (!ip) return 'unknown';
+  const v4 = /^(?:::ffff:)?(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (v4) return v4[1];
+  const [head, tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => (g || '0').replace(/^0+(?=.)/, '').toLowerCase()).join(':')}::/64`;
+}
+
+/**
  * Global guard, after authentication: at most RATE_LIMIT_PER_USER requests per window
  * for each signed-in user, RATE_LIMIT_PER_ANONYMOUS per client IP for public routes.
  * Over the limit: 429 with Retry-After. If the counter store fails, requests are let
@@ -37,7 +52,7 @@ export class RateLimitGuard implements CanActivate {
     let count: number;
     let resetMs: number;
     try {
-      ({ count, resetMs } = await this.store.hit(user ? `user:${user.id}` : `ip:${req.ip}`, windowMs));
+      ({ count, resetMs } = await this.store.hit(user ? `user:${user.id}` : `ip:${clientNetwork(req.ip)}`, windowMs));
     } catch (err) {
       if (Date.now() - this.lastWarning > 30_000) {
         this.lastWarning = Date.now();

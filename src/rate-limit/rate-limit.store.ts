@@ -14,15 +14,17 @@ export interface RateLimitStore {
   close(): Promise<void>;
 }
 
-/** Counters of this process only (one instance, or no Redis). */
+/** Counters of this process only (one instance, or no Redis); at most `maxKeys` of them. */
 export class MemoryRateLimitStore implements RateLimitStore {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(private readonly maxKeys = 100_000) {}
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {
     const now = Date.now();
     let w = this.windows.get(key);
     if (!w || w.resetAt <= now) {
-      if (this.windows.size >= 100_000) this.sweep(now);
+      if (this.windows.size >= this.maxKeys) this.sweep(now);
       w = { count: 0, resetAt: now + windowMs };
       this.windows.set(key, w);
     }
@@ -30,8 +32,13 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return { count: w.count, resetMs: w.resetAt - now };
   }
 
+  /** Drops ended windows; if that is not enough, the oldest ones (a flood of new keys cannot grow memory). */
   private sweep(now: number): void {
     for (const [key, w] of this.windows) if (w.resetAt <= now) this.windows.delete(key);
+    for (const key of this.windows.keys()) {
+      if (this.windows.size < this.maxKeys * 0.9) break;
+      this.windows.delete(key);
+    }
   }
 
   async close(): Promise<void> {}

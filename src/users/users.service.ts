@@ -12,7 +12,7 @@ import { ScopedTable } from '../common/scoped-table.js';
 import { runPrepared } from '../database/prepared.js';
 import { users, type UserRow } from '../database/schema.js';
 
-export const userListQuery = listQuery(['sub', 'createdAt'], {});
+export const userListQuery = listQuery(['createdAt', 'sub'], {});
 export type UserListQuery = z.output<typeof userListQuery>;
 
 @Injectable()

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { JWK } from 'jose';
 
-export type IssuerMode = 'up' | 'error' | 'hang';
+export type IssuerMode = 'up' | 'error' | 'hang' | 'stall';
 
 /**
  * A minimal OpenID issuer on loopback: a discovery document and a JWKS served over real
@@ -40,6 +40,11 @@ export class TestIssuer {
     else if (path === '/jwks') this.hits.jwks++;
     else this.hits.other++;
     if (this.mode === 'hang') return; // accept and never answer
+    if (this.mode === 'stall') {
+      // headers, then a body that never ends
+      res.writeHead(200, { 'content-type': 'application/json' }).write('{"keys": [');
+      return;
+    }
     if (this.mode === 'error') {
       res.writeHead(503).end();
       return;

@@ -36,6 +36,11 @@ describe('rolesFromClaim', () => {
     expect(rolesFromClaim(['Sales-EU', 'Admins', 'root', 42, null, 'sales'], map)).toEqual(['sales', 'admin']);
   });
 
+  it('counts only mapped names once a map is set, so a group called "admin" grants nothing', () => {
+    expect(rolesFromClaim(['admin', 'auditor'], map)).toEqual([]);
+    expect(rolesFromClaim(['admin', 'auditor'], new Map())).toEqual(['admin', 'auditor']);
+  });
+
   it.each([[{ admin: true }], [42], [null], [true]])('gives no roles for %p', (value) => {
     expect(rolesFromClaim(value, map)).toEqual([]);
   });
@@ -57,7 +62,7 @@ describe('identityFromClaims', () => {
     expect(identityFromClaims({ sub: 'u1', region: 'Mars' }, settings).region).toBeNull();
   });
 
-  it.each([[''], ['x'.repeat(256)], [42]])('refuses sub %p', (sub) => {
+  it.each([[''], ['x'.repeat(256)], [42], ['a\u0000b'], ['lone\ud800surrogate'], ['tab\there']])('refuses sub %p', (sub) => {
     expect(() => identityFromClaims({ sub } as never, settings)).toThrow(/"sub" claim must be/);
   });
 });

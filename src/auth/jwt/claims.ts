@@ -23,8 +23,10 @@ export function readClaim(payload: Record<string, unknown>, name: string): unkno
 
 /**
  * Roles from a claim value: an array of strings, or one space-separated string (as in
- * `scp`). Any other type gives no roles. Names are mapped through JWT_ROLE_MAP, and
- * whatever is not an app role after mapping is dropped.
+ * `scp`). Any other type gives no roles. Without JWT_ROLE_MAP, names that are app roles
+ * count as they are. With a map, only mapped names count (map `admin=admin` to keep one
+ * as is), so a provider group that happens to be called "admin" grants nothing by
+ * accident. Whatever is not an app role after mapping is dropped.
  */
 export function rolesFromClaim(value: unknown, roleMap: ReadonlyMap<string, AppRole>): AppRole[] {
   const names =
@@ -35,7 +37,7 @@ export function rolesFromClaim(value: unknown, roleMap: ReadonlyMap<string, AppR
         : [];
   const roles = new Set<AppRole>();
   for (const name of names) {
-    const mapped = roleMap.get(name) ?? name;
+    const mapped = roleMap.size > 0 ? roleMap.get(name) : name;
     if (isAppRole(mapped)) roles.add(mapped);
   }
   return [...roles];
@@ -44,13 +46,15 @@ export function rolesFromClaim(value: unknown, roleMap: ReadonlyMap<string, AppR
 /** Text a database can store: no NUL, no other control characters. */
 const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
 
-const text = (value: unknown, max = 320): string | null =>
-  typeof value === 'string' && value.length <= max && PRINTABLE.test(value) ? value : null;
+const storable = (value: unknown, max: number): value is string =>
+  typeof value === 'string' && value.length <= max && PRINTABLE.test(value) && value.isWellFormed();
+
+const text = (value: unknown, max = 320): string | null => (storable(value, max) ? value : null);
 
 /** The identity a verified token describes. */
 export function identityFromClaims(payload: JWTPayload, settings: JwtSettings): Identity {
   const sub = payload.sub;
-  if (typeof sub !== 'string' || sub.length > 255 || !PRINTABLE.test(sub)) {
+  if (!storable(sub, 255)) {
     throw new InvalidToken('"sub" claim must be a non-empty string of at most 255 printable characters');
   }
   const regionValue = readClaim(payload, settings.regionClaim);

@@ -1,4 +1,5 @@
 import { isSecureUrl } from '../../config/urls.js';
+import { fetchJson } from './fetch-json.js';
 
 export interface DiscoveryDocument {
   issuer: string;
@@ -49,9 +50,7 @@ export class OidcDiscovery {
 
   private async fetch(): Promise<DiscoveryDocument> {
     const url = `${this.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-    const res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
-    if (!res.ok) throw new Error(`discovery answered HTTP ${res.status}`);
-    const doc = (await res.json()) as Partial<DiscoveryDocument>;
+    const doc = (await fetchJson(url, this.timeoutMs)) as Partial<DiscoveryDocument>;
     if (doc.issuer !== this.issuer) {
       throw new Error(`discovery names issuer ${JSON.stringify(doc.issuer)}, expected ${JSON.stringify(this.issuer)}`);
     }

@@ -4,6 +4,7 @@ import type { ProtectedHeaderParameters } from 'jose';
 import { JwksClient } from 'jwks-rsa';
 import { IdentityProviderUnavailable, InvalidToken } from '../auth.errors.js';
 import type { KeySource } from './key-source.js';
+import { fetchJson } from './fetch-json.js';
 import type { OidcDiscovery } from './oidc-discovery.js';
 
 export interface OidcSettings {
@@ -114,7 +115,15 @@ export class OidcKeySource implements KeySource {
 
   private async fetchKeys(): Promise<void> {
     this.jwksUri ??= (await this.discovery.get()).jwks_uri;
-    const client = new JwksClient({ jwksUri: this.jwksUri, cache: false, rateLimit: false, timeout: this.oidc.timeoutMs });
+    const timeoutMs = this.oidc.timeoutMs;
+    // jwks-rsa's own timeout only covers an idle socket; this fetcher bounds the whole download.
+    const client = new JwksClient({
+      jwksUri: this.jwksUri,
+      cache: false,
+      rateLimit: false,
+      timeout: timeoutMs,
+      fetcher: async (uri) => (await fetchJson(uri, timeoutMs)) as { keys: unknown[] },
+    });
     this.jwksFetches++;
     const signingKeys = await client.getSigningKeys();
     const keys = new Map<string, CachedKey>();

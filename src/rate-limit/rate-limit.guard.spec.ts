@@ -1,0 +1,34 @@
+import { clientNetwork } from './rate-limit.guard.js';
+import { MemoryRateLimitStore } from './rate-limit.store.js';
+
+describe('clientNetwork', () => {
+  it('keeps IPv4 addresses, also IPv4-mapped ones', () => {
+    expect(clientNetwork('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientNetwork('::ffff:127.0.0.1')).toBe('127.0.0.1');
+  });
+
+  it('counts IPv6 clients by their /64', () => {
+    expect(clientNetwork('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(clientNetwork('2001:0db8:0001:0002:ffff:1:2:3')).toBe('2001:db8:1:2::/64');
+    expect(clientNetwork('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientNetwork('::1')).toBe('0:0:0:0::/64');
+    expect(clientNetwork(undefined)).toBe('unknown');
+  });
+});
+
+describe('MemoryRateLimitStore', () => {
+  it('counts within a window and starts again after it', async () => {
+    const store = new MemoryRateLimitStore();
+    expect((await store.hit('a', 50)).count).toBe(1);
+    expect((await store.hit('a', 50)).count).toBe(2);
+    await new Promise((r) => setTimeout(r, 60));
+    expect((await store.hit('a', 50)).count).toBe(1);
+  });
+
+  it('stays bounded under a flood of new keys', async () => {
+    const store = new MemoryRateLimitStore(100);
+    for (let i = 0; i < 1000; i++) await store.hit(`k${i}`, 60_000);
+    expect((store as unknown as { windows: Map<string, unknown> }).windows.size).toBeLessThanOrEqual(100);
+    expect((await store.hit('k999', 60_000)).count).toBe(2);
+  });
+});
