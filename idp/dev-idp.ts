@@ -244,7 +244,7 @@ export class DevIdp {
   }
 
   private async adminRotate(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.headers.authorization !== `Bearer ${this.options.adminToken}`) {
+    if (!checkPassword(`Bearer ${this.options.adminToken}`, req.headers.authorization ?? '')) {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end('{"error":"unauthorized"}');
       return;
     }

@@ -109,6 +109,7 @@ describe('GET /openapi.json in cookie mode', () => {
     const html = await t.http().get('/docs').expect(200);
     expect(html.text).toContain('swagger-ui');
     const init = await t.http().get('/docs/swagger-ui-init.js').set('Host', 'localhost:4321').expect(200);
+    expect(init.headers['cache-control']).toBe('no-store');
     expect(init.text).toContain('"operationId": "listDeals"');
     expect(init.text).toContain('"url": "http://localhost:4321"');
     await t.http().get('/docs/oauth2-redirect.html').expect(200);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Request, Response } from 'express';
 import type { AppConfig } from '../config/config.schema.js';
 import { ConfigService } from '../config/typed-config.js';
 import { OpenApiService } from './openapi.service.js';
@@ -26,6 +27,11 @@ export function setupOpenApi(app: INestApplication): void {
     .build();
   openapi.setBase(SwaggerModule.createDocument(app, info, { operationIdFactory: (_controller, method) => method }));
 
+  // The page embeds the document with the request's own origin: never let a shared cache keep it.
+  (app as NestExpressApplication).use('/docs', (_req: Request, res: Response, next: () => void) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   SwaggerModule.setup('docs', app, () => ({ openapi: '3.0.0', info: info.info, paths: {} }), {
     raw: false,
     customSiteTitle: 'rolegate API',
