@@ -30,10 +30,14 @@ describe('rate limits (in memory)', () => {
     await t.http().get('/api/me').set('Authorization', `Bearer ${await mint(key, { sub: 'carol', jti: 'another' })}`).expect(429);
   });
 
-  it('limits anonymous calls per client IP', async () => {
+  it('limits anonymous calls per client network, failed sign-ins included', async () => {
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await t.http().get('/health')).status);
-    expect(statuses).toEqual([200, 200, 429]);
+    for (let i = 0; i < 2; i++) statuses.push((await t.http().get('/health')).status);
+    statuses.push((await t.http().get('/api/me').set('Authorization', 'Bearer not.a.token')).status);
+    statuses.push((await t.http().get('/api/me')).status);
+    expect(statuses).toEqual([200, 200, 429, 429]);
+    // signed-in users keep their own budget
+    await t.http().get('/api/me').set('Authorization', `Bearer ${await mint(key, { sub: 'erin' })}`).expect(200);
   });
 });
 

@@ -24,14 +24,15 @@ export function clientNetwork(ip: string | undefined): string {
 }
 
 /**
- * Global guard, after authentication: at most RATE_LIMIT_PER_USER requests per window
- * for each signed-in user, RATE_LIMIT_PER_ANONYMOUS per client IP for public routes.
- * Over the limit: 429 with Retry-After. If the counter store fails, requests are let
- * through (and the failure logged): a Redis outage must not take the API down.
+ * At most RATE_LIMIT_PER_USER requests per window for each signed-in user, and
+ * RATE_LIMIT_PER_ANONYMOUS per client network for everything anonymous: public routes
+ * and requests whose credentials fail (so floods of bad tokens are limited too). Over the
+ * limit: 429 with Retry-After. If the counter store fails, requests are let through (and
+ * the failure logged): a Redis outage must not take the API down.
  */
 @Injectable()
-export class RateLimitGuard implements CanActivate {
-  private readonly logger = new Logger(RateLimitGuard.name);
+export class RateLimiter {
+  private readonly logger = new Logger(RateLimiter.name);
   private readonly settings: AppConfig['rateLimit'];
   private lastWarning = 0;
 
@@ -42,32 +43,42 @@ export class RateLimitGuard implements CanActivate {
     this.settings = config.get('rateLimit', { infer: true });
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const http = context.switchToHttp();
-    const req = http.getRequest<Request>();
-    const user = req.user as Principal | undefined;
+  /** Counts this request for its user (or its network when anonymous); throws 429 over the limit. */
+  async enforce(req: Request, res: Response, user: Principal | undefined): Promise<void> {
     const limit = user ? this.settings.perUser : this.settings.perAnonymous;
-    if (limit === 0) return true;
-    const windowMs = this.settings.windowSec * 1000;
+    if (limit === 0) return;
     let count: number;
     let resetMs: number;
     try {
-      ({ count, resetMs } = await this.store.hit(user ? `user:${user.id}` : `ip:${clientNetwork(req.ip)}`, windowMs));
+      const key = user ? `user:${user.id}` : `ip:${clientNetwork(req.ip)}`;
+      ({ count, resetMs } = await this.store.hit(key, this.settings.windowSec * 1000));
     } catch (err) {
       if (Date.now() - this.lastWarning > 30_000) {
         this.lastWarning = Date.now();
         this.logger.warn(`Rate limit counters unavailable, not limiting: ${(err as Error).message}`);
       }
-      return true;
+      return;
     }
     const resetSec = Math.max(1, Math.ceil(resetMs / 1000));
-    const res = http.getResponse<Response>();
     res.setHeader('RateLimit-Limit', String(limit));
     res.setHeader('RateLimit-Remaining', String(Math.max(0, limit - count)));
     res.setHeader('RateLimit-Reset', String(resetSec));
-    if (count <= limit) return true;
+    if (count <= limit) return;
     throw new HttpErrorWithHeaders(429, `Too many requests: at most ${limit} per ${this.settings.windowSec} s; retry in ${resetSec} s`, {
       'Retry-After': String(resetSec),
     });
+  }
+}
+
+/** Global guard, after authentication: applies the limits to every request that got through it. */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  constructor(private readonly limiter: RateLimiter) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    await this.limiter.enforce(req, http.getResponse<Response>(), req.user as Principal | undefined);
+    return true;
   }
 }

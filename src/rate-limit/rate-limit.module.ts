@@ -1,7 +1,7 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../config/config.schema.js';
 import { ConfigService } from '../config/typed-config.js';
-import { RATE_LIMIT_STORE, RateLimitGuard } from './rate-limit.guard.js';
+import { RATE_LIMIT_STORE, RateLimitGuard, RateLimiter } from './rate-limit.guard.js';
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit.store.js';
 
 @Module({
@@ -14,9 +14,10 @@ import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from '
         return redisUrl ? new RedisRateLimitStore(redisUrl) : new MemoryRateLimitStore();
       },
     },
+    RateLimiter,
     RateLimitGuard,
   ],
-  exports: [RateLimitGuard, RATE_LIMIT_STORE],
+  exports: [RateLimiter, RateLimitGuard, RATE_LIMIT_STORE],
 })
 export class RateLimitModule implements OnApplicationShutdown {
   constructor(@Inject(RATE_LIMIT_STORE) private readonly store: RateLimitStore) {}

@@ -1,7 +1,9 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard, type IAuthGuard } from '@nestjs/passport';
+import type { Request, Response } from 'express';
 import type { Strategy } from 'passport';
+import { RateLimiter } from '../../rate-limit/rate-limit.guard.js';
 import { ACCESS_KEY, type AccessRule } from '../decorators/access.decorator.js';
 
 export const AUTH_STRATEGY = Symbol('AUTH_STRATEGY');
@@ -18,16 +20,24 @@ export class AuthenticationGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(AUTH_STRATEGY) strategy: Strategy,
+    private readonly limiter: RateLimiter,
   ) {
     this.passportGuard = new (AuthGuard(strategy.name!))();
   }
 
-  canActivate(context: ExecutionContext): Promise<boolean> | boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [
       context.getHandler(),
       context.getClass(),
     ]);
     if (rule?.kind === 'public') return true;
-    return this.passportGuard.canActivate(context) as Promise<boolean>;
+    try {
+      return (await this.passportGuard.canActivate(context)) as boolean;
+    } catch (err) {
+      // A failed attempt counts against the caller's network like any anonymous call.
+      const http = context.switchToHttp();
+      await this.limiter.enforce(http.getRequest<Request>(), http.getResponse<Response>(), undefined);
+      throw err;
+    }
   }
 }
