@@ -1,8 +1,7 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { databaseKinds, freshDatabase, type TestDatabase } from './helpers/databases.js';
+import { databaseKinds, freshDatabase, idsOf, type TestDatabase } from './helpers/databases.js';
 import { signIn } from './helpers/session.js';
 
 /**
@@ -48,8 +47,7 @@ describe.each(databaseKinds)('row and field rules on %s', (kind) => {
   let db: Database;
   const cookies: Record<string, string[]> = {};
 
-  const ids = async (query: string): Promise<string[]> =>
-    ((await db.execute(sql.raw(query))) as unknown as { rows: Array<{ id: string }> }).rows.map((r) => r.id).sort();
+  const ids = (query: string) => idsOf(db, query);
 
   /** Every id a user gets by walking all pages of a list. */
   const walk = async (sub: string, path: string, limit: number) => {

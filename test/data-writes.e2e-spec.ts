@@ -1,8 +1,7 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { databaseKinds, freshDatabase, type TestDatabase } from './helpers/databases.js';
+import { databaseKinds, freshDatabase, rowsOf, type TestDatabase } from './helpers/databases.js';
 import { signIn } from './helpers/session.js';
 
 type Row = Record<string, unknown>;
@@ -13,7 +12,7 @@ describe.each(databaseKinds)('writes, role assignment and several roles on %s', 
   let db: Database;
   const cookies: Record<string, string[]> = {};
 
-  const query = async (text: string): Promise<Row[]> => ((await db.execute(sql.raw(text))) as unknown as { rows: Row[] }).rows;
+  const query = (text: string) => rowsOf<Row>(db, text);
   const one = async (text: string): Promise<Row> => {
     const rows = await query(text);
     if (rows.length === 0) throw new Error(`no row for: ${text}`);

@@ -6,6 +6,7 @@ import type { Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { authorize, tokenRequest } from './helpers/oauth-flow.js';
+import { idsOf } from './helpers/databases.js';
 import { freePort } from './helpers/ports.js';
 
 const AUDIENCE = 'https://api.rolegate.test';
@@ -42,8 +43,6 @@ describe('development OpenID provider with rolegate in jwt_oidc mode', () => {
     return res.body;
   };
   const api = (token: string, path: string) => t.http().get(path).set('Authorization', `Bearer ${token}`);
-  const idsOf = async (query: ReturnType<typeof sql>) =>
-    ((await db.execute(query)) as unknown as { rows: Array<{ id: string }> }).rows.map((r) => r.id).sort();
 
   it.each(['post', 'basic'] as const)('signs carol in (client_secret_%s), serves only her data, and refreshes', async (method) => {
     const tokens = await signIn('carol', method);
@@ -53,7 +52,7 @@ describe('development OpenID provider with rolegate in jwt_oidc mode', () => {
     const me = await api(tokens.access_token, '/api/me').expect(200);
     expect(me.body).toMatchObject({ sub: 'carol', roles: ['sales'], region: 'EU', authType: 'jwt_oidc' });
     const deals = await api(tokens.access_token, '/api/deals?limit=100').expect(200);
-    const expected = await idsOf(sql`select d.id from deals d join users u on u.id = d.owner_id where u.sub = 'carol'`);
+    const expected = await idsOf(db, sql`select d.id from deals d join users u on u.id = d.owner_id where u.sub = 'carol'`);
     expect(deals.body.items.map((d: { id: string }) => d.id).sort()).toEqual(expected);
 
     const other = method === 'post' ? 'basic' : 'post';

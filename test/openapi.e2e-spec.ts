@@ -187,6 +187,11 @@ describe('GET /openapi.json in jwt_oidc mode', () => {
       const res = await t.http().get('/openapi.json').expect(503);
       expect(res.body.message).toMatch(/identity provider is unreachable/);
       await t.http().get('/docs/swagger-ui-init.js').expect(200);
+      // once the provider is back (after the 1 s cooldown), the document is built
+      issuer.mode = 'up';
+      await new Promise((r) => setTimeout(r, 1100));
+      const doc = (await t.http().get('/openapi.json').expect(200)).body;
+      expect(doc.components.securitySchemes.oauth2.flows.authorizationCode.tokenUrl).toBe(`${issuer.url}/token`);
     } finally {
       await t.close();
       await issuer.stop();

@@ -1,8 +1,8 @@
-import { sql } from 'drizzle-orm';
 import { DevIdp } from '../idp/dev-idp.ts';
 import type { Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { createTestApp } from './helpers/app.js';
+import { idsOf } from './helpers/databases.js';
 import { browserAvailable, launchChromium, runOperation } from './helpers/browser.js';
 import { freePort } from './helpers/ports.js';
 
@@ -51,10 +51,8 @@ import { freePort } from './helpers/ports.js';
       expect(me.body).toMatchObject({ sub: 'bob', roles: ['manager'], region: 'EU', authType: 'jwt_oidc' });
       const customers = await runOperation(page, 'operations-customers-listCustomers', { params: { limit: '100' } });
       expect(customers.status).toBe(200);
-      const expected = ((await t.app.get<Database>(DATABASE).execute(sql`select id from customers where region = 'EU'`)) as unknown as {
-        rows: Array<{ id: string }>;
-      }).rows.map((r) => r.id);
-      expect(customers.body.items.map((c: { id: string }) => c.id).sort()).toEqual(expected.sort());
+      const expected = await idsOf(t.app.get<Database>(DATABASE), "select id from customers where region = 'EU'");
+      expect(customers.body.items.map((c: { id: string }) => c.id).sort()).toEqual(expected);
       expect(new Set(customers.body.items.map((c: { region: string }) => c.region))).toEqual(new Set(['EU']));
     } finally {
       await browser.close();

@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
-import { sql } from 'drizzle-orm';
 import type { Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { idsOf } from './helpers/databases.js';
 import { browserAvailable, launchChromium, runOperation } from './helpers/browser.js';
 import { jwtLocalEnv, makeKey, mint } from './helpers/tokens.js';
 
@@ -39,10 +39,8 @@ import { jwtLocalEnv, makeKey, mint } from './helpers/tokens.js';
 
     const deals = await runOperation(page, 'operations-deals-listDeals', { params: { limit: '100' } });
     expect(deals.status).toBe(200);
-    const expected = ((await db.execute(sql`select d.id from deals d join users u on u.id = d.owner_id where u.sub = 'carol'`)) as unknown as {
-      rows: Array<{ id: string }>;
-    }).rows.map((r) => r.id);
-    expect(deals.body.items.map((d: { id: string }) => d.id).sort()).toEqual(expected.sort());
+    const expected = await idsOf(db, "select d.id from deals d join users u on u.id = d.owner_id where u.sub = 'carol'");
+    expect(deals.body.items.map((d: { id: string }) => d.id).sort()).toEqual(expected);
     expect(new Set(deals.body.items.map((d: { ownerId: string }) => d.ownerId))).toEqual(new Set([login.body.id]));
   });
 

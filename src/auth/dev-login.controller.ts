@@ -49,14 +49,7 @@ export class DevLoginController {
       throw new BadRequestException(`sub must be one of the demo users: ${DEMO_USERS.map((u) => u.sub).join(', ')}`);
     }
     const exp = Math.floor(Date.now() / 1000) + this.cookie.ttlSec;
-    res.cookie(SESSION_COOKIE, { sub: user.sub, exp }, {
-      signed: true,
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: this.cookie.secure,
-      path: '/',
-      maxAge: this.cookie.ttlSec * 1000,
-    });
+    res.cookie(SESSION_COOKIE, { sub: user.sub, exp }, { ...this.cookieOptions(), signed: true, maxAge: this.cookie.ttlSec * 1000 });
     return toPrincipal(user, { sub: user.sub, roles: [] }, 'cookie');
   }
 
@@ -65,6 +58,11 @@ export class DevLoginController {
   @Operation({ id: 'logout', summary: 'Sign out (cookie mode)', description: 'Clears the session cookie.', status: 204 })
   @HttpCode(204)
   logout(@Res({ passthrough: true }) res: Response): void {
-    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: this.cookie.secure, path: '/' });
+    res.clearCookie(SESSION_COOKIE, this.cookieOptions());
+  }
+
+  /** The attributes a session cookie is set and cleared with (they must match to clear it). */
+  private cookieOptions() {
+    return { httpOnly: true, sameSite: 'strict', secure: this.cookie.secure, path: '/' } as const;
   }
 }

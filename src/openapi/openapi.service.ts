@@ -21,6 +21,7 @@ const errorResponse = (description: string) => ({ description, content: { 'appli
 @Injectable()
 export class OpenApiService {
   private base: OpenAPIObject | undefined;
+  private built: Promise<OpenAPIObject> | undefined;
   private readonly config: Pick<AppConfig, 'app' | 'auth' | 'openapi'>;
 
   constructor(
@@ -35,11 +36,24 @@ export class OpenApiService {
     this.base = document;
   }
 
+  /**
+   * The document with `serverUrl` as its server (PUBLIC_URL by default). It is built once;
+   * only a failed discovery (jwt_oidc) makes the next call try again.
+   */
   async document(serverUrl = this.config.app.publicUrl): Promise<OpenAPIObject> {
+    this.built ??= this.build().catch((err: unknown) => {
+      this.built = undefined;
+      throw err;
+    });
+    const doc = await this.built;
+    return serverUrl === this.config.app.publicUrl ? doc : { ...doc, servers: [{ url: serverUrl }] };
+  }
+
+  private async build(): Promise<OpenAPIObject> {
     if (!this.base) throw new Error('OpenApiService.setBase() was not called');
     const doc = structuredClone(this.base);
     const [name, scheme] = await this.securityScheme();
-    doc.servers = [{ url: serverUrl }];
+    doc.servers = [{ url: this.config.app.publicUrl }];
     doc.components = {
       ...doc.components,
       schemas: { ...doc.components?.schemas, Error: z.toJSONSchema(ErrorSchema, { target: 'openapi-3.0' }) as never },

@@ -16,7 +16,8 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
  */
 export function setupOpenApi(app: INestApplication): void {
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
-  const { auth, openapi: settings } = { auth: config.get('auth', { infer: true }), openapi: config.get('openapi', { infer: true }) };
+  const auth = config.get('auth', { infer: true });
+  const settings = config.get('openapi', { infer: true });
   const openapi = app.get(OpenApiService);
   const info = new DocumentBuilder()
     .setTitle('rolegate')

@@ -9,7 +9,6 @@ import type { Database } from '../database/database.client.js';
 import { InjectDb } from '../database/database.module.js';
 import { listQuery } from '../common/list-query.js';
 import { ScopedTable } from '../common/scoped-table.js';
-import { runPrepared } from '../database/prepared.js';
 import { users, type UserRow } from '../database/schema.js';
 
 export const userListQuery = listQuery(['createdAt', 'sub'], {});
@@ -19,7 +18,20 @@ export type UserListQuery = z.output<typeof userListQuery>;
 export class UsersService {
   private readonly table: ScopedTable<UserField>;
 
+  /**
+   * The lookup every authenticated request runs, built once: on PostgreSQL a named
+   * prepared statement (parsed and planned once per connection; the unique index on
+   * `sub` is the only plan), with `sub` bound per call.
+   */
+  private readonly userBySub;
+
   constructor(@InjectDb() private readonly db: Database) {
+    this.userBySub = db
+      .select()
+      .from(users)
+      .where(eq(users.sub, sql.placeholder('sub')))
+      .limit(1)
+      .prepare('rolegate_user_by_sub');
     this.table = new ScopedTable(db, users, userPolicy, {
       createdAt: { column: users.createdAt, type: 'timestamptz' },
       sub: { column: users.sub, type: 'text' },
@@ -27,7 +39,7 @@ export class UsersService {
   }
 
   async findBySub(sub: string): Promise<UserRow | undefined> {
-    const [row] = await runPrepared(this.db.select().from(users).where(eq(users.sub, sub)).limit(1));
+    const [row] = await this.userBySub.execute({ sub });
     return row;
   }
 

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
+import type { Database } from '../../src/database/database.client.js';
 
 export interface TestDatabase {
   name: 'pglite' | 'postgres';
@@ -39,3 +41,13 @@ async function adminQuery(sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Rows of a plain SQL query the test writes itself (a string, or a drizzle `sql` template). */
+export async function rowsOf<T = Record<string, unknown>>(db: Database, query: SQL | string): Promise<T[]> {
+  const result = (await db.execute(typeof query === 'string' ? sql.raw(query) : query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+/** The sorted `id` column of such a query: the expected set to compare a response with. */
+export const idsOf = async (db: Database, query: SQL | string): Promise<string[]> =>
+  (await rowsOf<{ id: string }>(db, query)).map((r) => r.id).sort();
