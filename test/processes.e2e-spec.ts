@@ -40,7 +40,8 @@ describe('rolegate as a process', () => {
     const out = { text: '' };
     child.stdout.on('data', (d: Buffer) => (out.text += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out.text += d.toString()));
-    const exited = new Promise<number | string>((r) => child.on('exit', (c, signal) => r(c ?? signal ?? -1)));
+    // 'close', not 'exit': only then has everything the process wrote been read.
+    const exited = new Promise<number | string>((r) => child.on('close', (c, signal) => r(c ?? signal ?? -1)));
     const url = await new Promise<string>((res, rej) => {
       const timer = setTimeout(() => rej(new Error(`no start-up line in:\n${out.text}`)), 30_000);
       child.stdout.on('data', () => {
