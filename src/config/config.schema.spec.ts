@@ -28,7 +28,7 @@ describe('loadConfig', () => {
   it('defaults to cookie mode on the embedded database with a generated cookie secret', () => {
     const config = loadConfig({});
     expect(config.auth).toMatchObject({ type: 'cookie', cookieSecretGenerated: true, cookieSecure: false });
-    expect(config.database).toEqual({ url: undefined, dataDir: './data', seedDemoData: true });
+    expect(config.database).toEqual({ url: undefined, dataDir: './data', seedDemoData: true, userCacheMs: 10_000 });
     expect(config.app).toMatchObject({ port: 3000, host: '127.0.0.1', publicUrl: 'http://localhost:3000' });
   });
 
@@ -144,6 +144,8 @@ describe('loadConfig', () => {
   it('checks numbers, booleans and URLs', () => {
     expect(problemsOf({ PORT: '70000' })[0]).toBe('PORT must be a whole number from 0 to 65535 (got "70000")');
     expect(problemsOf({ SEED_DEMO_DATA: 'maybe' })[0]).toBe('SEED_DEMO_DATA must be true or false (got "maybe")');
+    expect(problemsOf({ USER_CACHE_SECONDS: '-1' })[0]).toBe('USER_CACHE_SECONDS must be a whole number from 0 to 300 (got "-1")');
+    expect(loadConfig({ USER_CACHE_SECONDS: '0' }).database.userCacheMs).toBe(0);
     expect(problemsOf({ DATABASE_URL: 'mysql://x' })[0]).toMatch(/^DATABASE_URL must be a PostgreSQL URL/);
     expect(problemsOf({ PUBLIC_URL: 'ftp://x' })[0]).toMatch(/^PUBLIC_URL must be an http\(s\) URL/);
   });

@@ -48,7 +48,13 @@ export interface AppConfig {
   /** What the OpenAPI document and Swagger UI offer for signing in. */
   openapi: { scopes: string[]; swaggerClientId: string | undefined };
   auth: AuthConfig;
-  database: { url: string | undefined; dataDir: string; seedDemoData: boolean };
+  database: {
+    url: string | undefined;
+    dataDir: string;
+    seedDemoData: boolean;
+    /** How long a signed-in user's row may be reused (0: read it on every request). */
+    userCacheMs: number;
+  };
 }
 
 /** A start-up configuration problem; the message names each variable and its expected form. */
@@ -120,6 +126,7 @@ const envSchema = z.object({
   DATABASE_URL: optional,
   DATA_DIR: optional,
   SEED_DEMO_DATA: bool('SEED_DEMO_DATA'),
+  USER_CACHE_SECONDS: int('USER_CACHE_SECONDS', 0, 300, 10),
 });
 type Env = z.output<typeof envSchema>;
 
@@ -304,7 +311,12 @@ function databaseConfig(env: Env, nodeEnv: string, problems: string[]): AppConfi
       'SEED_DEMO_DATA=true is refused with NODE_ENV=production: the demo users (alice is admin) would get their roles from any token with their sub',
     );
   }
-  return { url, dataDir: env.DATA_DIR ?? './data', seedDemoData: env.SEED_DEMO_DATA ?? (url === undefined && !production) };
+  return {
+    url,
+    dataDir: env.DATA_DIR ?? './data',
+    seedDemoData: env.SEED_DEMO_DATA ?? (url === undefined && !production),
+    userCacheMs: env.USER_CACHE_SECONDS * 1000,
+  };
 }
 
 function parseTrustProxy(raw: string | undefined): boolean | number | string {

@@ -1,22 +1,27 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { userPolicy, type UserField } from '../access/policies.js';
 import { APP_ROLES, toRegion, type AppRole } from '../access/roles.js';
 import type { Principal, Identity } from '../auth/principal.js';
-import type { AuthType } from '../config/config.schema.js';
-import type { Database } from '../database/database.client.js';
-import { InjectDb } from '../database/database.module.js';
+import type { AppConfig, AuthType } from '../config/config.schema.js';
+import type { Database, DatabaseHandle } from '../database/database.client.js';
+import { DATABASE_HANDLE } from '../database/database.module.js';
+import { ConfigService } from '../config/typed-config.js';
 import { listQuery } from '../common/list-query.js';
 import { ScopedTable } from '../common/scoped-table.js';
 import { users, type UserRow } from '../database/schema.js';
+import { UserCache, USERS_CHANGED } from './user-cache.js';
 
 export const userListQuery = listQuery(['createdAt', 'sub'], {});
 export type UserListQuery = z.output<typeof userListQuery>;
 
 @Injectable()
-export class UsersService {
+export class UsersService implements OnModuleInit {
+  private readonly db: Database;
   private readonly table: ScopedTable<UserField>;
+  private readonly cache: UserCache;
+  private readonly logger = new Logger(UsersService.name);
 
   /**
    * The lookup every authenticated request runs, built once: on PostgreSQL a named
@@ -25,7 +30,9 @@ export class UsersService {
    */
   private readonly userBySub;
 
-  constructor(@InjectDb() private readonly db: Database) {
+  constructor(@Inject(DATABASE_HANDLE) private readonly database: DatabaseHandle, config: ConfigService<AppConfig, true>) {
+    const db = (this.db = database.db);
+    this.cache = new UserCache(config.get('database', { infer: true }).userCacheMs);
     this.userBySub = db
       .select()
       .from(users)
@@ -38,8 +45,27 @@ export class UsersService {
     });
   }
 
+  async onModuleInit(): Promise<void> {
+    await this.database.listen(USERS_CHANGED, {
+      message: (id) => this.cache.invalidate(id || undefined),
+      live: (up) => {
+        if (up !== this.cache.live) this.logger[up ? 'log' : 'warn'](up ? 'User cache on: change notifications arrive' : 'User cache off until change notifications arrive again');
+        this.cache.setLive(up);
+      },
+    });
+  }
+
+  /** Whether signed-in users are served from memory right now (change notifications arrive). */
+  get cachingUsers(): boolean {
+    return this.cache.enabled;
+  }
+
   async findBySub(sub: string): Promise<UserRow | undefined> {
+    const cached = this.cache.get(sub);
+    if (cached) return cached;
+    const ticket = this.cache.ticket();
     const [row] = await this.userBySub.execute({ sub });
+    if (row) this.cache.put(row, ticket);
     return row;
   }
 
@@ -55,6 +81,7 @@ export class UsersService {
       .where(eq(users.id, id))
       .returning({ id: users.id, sub: users.sub, name: users.name, email: users.email, region: users.region, roles: users.roles });
     if (!row) throw new NotFoundException(`user ${id} not found`);
+    this.cache.invalidate(id); // here at once; other instances hear it from the database
     return row;
   }
 
@@ -70,6 +97,7 @@ export class UsersService {
   }
 
   private async upsert(identity: Identity): Promise<UserRow> {
+    const ticket = this.cache.ticket();
     const [row] = await this.db
       .insert(users)
       .values({ sub: identity.sub, name: identity.name ?? null, email: identity.email ?? null })
@@ -82,6 +110,7 @@ export class UsersService {
         },
       })
       .returning();
+    this.cache.put(row, ticket);
     return row;
   }
 }
