@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import { ConfigError, loadConfig } from './config/config.schema.js';
 import { readEnvironment } from './config/environment.js';
+import { AppLogger } from './logging/logger.js';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -18,7 +18,7 @@ async function bootstrap(): Promise<void> {
     process.exit(1);
   }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
-  app.useLogger(app.get(PinoLogger));
+  app.useLogger(app.get(AppLogger));
   configureApp(app);
   await app.listen(config.app.port, config.app.host);
   new Logger('rolegate').log(`Listening on ${await app.getUrl()} (AUTH_TYPE=${config.auth.type})`);

@@ -39,6 +39,8 @@ describe('structured request logs', () => {
       res: { statusCode: 200 },
       latencyMs: expect.any(Number),
     });
+    const line = logs.lines.find((l) => l.includes('"trace-42"'))!;
+    expect(line.match(/"route":/g)).toHaveLength(1); // one value per key
   });
 
   it('gives each request its own id when none (or a malformed one) is sent', async () => {

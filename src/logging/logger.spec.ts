@@ -1,0 +1,42 @@
+import { Writable } from 'node:stream';
+import { AppLogger, createRootLogger } from './logger.js';
+
+function capture(level = 'info') {
+  const lines: Array<Record<string, unknown>> = [];
+  const out = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+      done();
+    },
+  });
+  return { lines, logger: new AppLogger(createRootLogger(level, out)) };
+}
+
+describe('AppLogger (Nest logging on pino)', () => {
+  it('writes the context Nest passes last, and the level', () => {
+    const { lines, logger } = capture();
+    logger.log('Listening', 'rolegate');
+    logger.warn('careful', 'UsersService');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 30, service: 'rolegate', context: 'rolegate', msg: 'Listening' }),
+      expect.objectContaining({ level: 40, context: 'UsersService', msg: 'careful' }),
+    ]);
+  });
+
+  it('keeps the stack Nest passes with an error, and serialises Error objects', () => {
+    const { lines, logger } = capture();
+    logger.error('Unhandled', 'Error: boom\n    at x', 'ExceptionsHandler');
+    logger.error(new Error('kaput'), undefined, 'DatabaseModule');
+    expect(lines[0]).toMatchObject({ level: 50, context: 'ExceptionsHandler', msg: 'Unhandled', stack: 'Error: boom\n    at x' });
+    expect(lines[1]).toMatchObject({ level: 50, context: 'DatabaseModule', msg: 'kaput', err: { type: 'Error', message: 'kaput' } });
+  });
+
+  it('writes nothing below its level', () => {
+    const { lines, logger } = capture('warn');
+    logger.log('quiet');
+    logger.debug('quieter');
+    logger.verbose('quietest');
+    logger.warn('loud');
+    expect(lines.map((l) => l.msg)).toEqual(['loud']);
+  });
+});

@@ -1,0 +1,54 @@
+import type { LoggerService } from '@nestjs/common';
+import { pino, type DestinationStream, type Level, type Logger } from 'pino';
+
+/**
+ * The process's pino logger: JSON lines on stdout, written synchronously so the last
+ * lines before an exit (a shutdown, a crash) are never lost in a buffer.
+ */
+export function createRootLogger(level: string, destination?: DestinationStream): Logger {
+  return pino({ level, base: { service: 'rolegate' }, messageKey: 'msg' }, destination ?? pino.destination({ dest: 1, sync: true }));
+}
+
+/**
+ * Nest's logger interface on pino: `new Logger('Ctx').warn('text')` becomes
+ * `{"level":40,"context":"Ctx","msg":"text"}`; an Error becomes `err` with its stack.
+ */
+export class AppLogger implements LoggerService {
+  constructor(private readonly root: Logger) {}
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+
+  /** Nest passes the context last, and for errors a stack before it. */
+  private write(level: Level, message: unknown, params: unknown[]): void {
+    if (!this.root.isLevelEnabled(level)) return;
+    const rest = [...params];
+    const context = typeof rest.at(-1) === 'string' ? (rest.pop() as string) : undefined;
+    const fields: Record<string, unknown> = context ? { context } : {};
+    if (level === 'error' && typeof rest[0] === 'string') fields.stack = rest[0];
+    if (message instanceof Error) {
+      fields.err = message;
+      this.root[level](fields, message.message);
+    } else if (typeof message === 'object' && message !== null) {
+      this.root[level]({ ...fields, ...message });
+    } else {
+      this.root[level](fields, String(message));
+    }
+  }
+}
