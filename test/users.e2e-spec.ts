@@ -3,7 +3,7 @@ import { DATABASE } from '../src/database/database.module.js';
 import type { Database } from '../src/database/database.client.js';
 import { users } from '../src/database/schema.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { databaseKinds, freshDatabase, type TestDatabase } from './helpers/databases.js';
+import { databaseKinds, freshDatabase, rowsOf, type TestDatabase } from './helpers/databases.js';
 import { jwtLocalEnv, makeKey, mint, type TestKey } from './helpers/tokens.js';
 
 describe.each(databaseKinds)('users and principals on %s', (kind) => {
@@ -27,6 +27,11 @@ describe.each(databaseKinds)('users and principals on %s', (kind) => {
   it('reports the database in /health', async () => {
     const res = await t.http().get('/health').expect(200);
     expect(res.body).toEqual({ status: 'ok', database: kind });
+  });
+
+  (kind === 'postgres' ? it : it.skip)('plans every execution of a shared statement with its own values', async () => {
+    const [setting] = await rowsOf<{ plan_cache_mode: string }>(db, 'show plan_cache_mode');
+    expect(setting.plan_cache_mode).toBe('force_custom_plan');
   });
 
   it('provisions a new user once under concurrent first requests', async () => {

@@ -12,26 +12,48 @@ export interface SortKey {
   type: 'timestamptz' | 'date' | 'numeric' | 'text';
 }
 
+/** An equality filter on a column, from an optional query parameter. */
+export interface Filter {
+  column: AnyPgColumn;
+  value: string;
+}
+
 export interface ListOptions {
   limit: number;
   cursor?: string;
   sort: string;
-  filters: Array<SQL | undefined>;
+  filters: Array<Filter | undefined>;
 }
 
-/** An equality filter from an optional query parameter. */
-export const equals = (column: AnyPgColumn, value: string | undefined): SQL | undefined =>
-  value === undefined ? undefined : eq(column, value);
+export const equals = (column: AnyPgColumn, value: string | undefined): Filter | undefined =>
+  value === undefined ? undefined : { column, value };
 
 type Row<F extends string> = Partial<Record<F, unknown>>;
+type Params = Record<string, unknown>;
+interface Statement {
+  execute(params: Params): Promise<unknown>;
+}
+
+/** Statements kept per table; a deployment uses a few dozen shapes at most. */
+const MAX_STATEMENTS = 500;
+/** Statement names are unique in the process: a pooled connection refuses a name reused for other SQL. */
+let statementsBuilt = 0;
 
 /**
  * Reads and writes one table through its policy: every statement carries the caller's
  * row rule in its WHERE clause and selects only the fields the caller may see, so rows
  * and values outside their scope never leave the database.
+ *
+ * Reads are built once per shape (the caller's roles, whether they have a region, sort,
+ * cursor, filters present) as prepared statements whose values, the caller's id and
+ * region included, are parameters. Building SQL costs more CPU than running an indexed
+ * page, so this is what keeps a page cheap. PostgreSQL connections use
+ * `plan_cache_mode=force_custom_plan` (database.client.ts), so each execution is still
+ * planned with its actual values and a skewed owner keeps the right index.
  */
 export class ScopedTable<F extends string> {
   private readonly columns: Record<string, AnyPgColumn>;
+  private readonly statements = new Map<string, Statement>();
 
   constructor(
     private readonly db: Database,
@@ -50,41 +72,56 @@ export class ScopedTable<F extends string> {
   async list(user: Principal, opts: ListOptions): Promise<Page<Row<F>>> {
     const descending = opts.sort.startsWith('-');
     const key = this.sorts[opts.sort.replace(/^-/, '')];
-    const id = this.columns.id;
-    const conditions = [this.policy.readScope(user), ...opts.filters];
-    if (opts.cursor) {
-      const c = decodeCursor(opts.cursor, opts.sort, key.type);
-      const op = sql.raw(descending ? '<' : '>');
-      conditions.push(sql`(${key.column}, ${id}) ${op} (cast(${c.value} as ${sql.raw(key.type)}), cast(${c.id} as uuid))`);
-    }
-    const order = descending ? [desc(key.column), desc(id)] : [asc(key.column), asc(id)];
-    // Not a prepared statement: a generic plan for `owner_id = $1` could pick a worse index
-    // for a skewed owner; planning with the actual values keeps every page on its index.
-    const rows = await guarded(() =>
-      this.db
-        .select({ ...this.selection(user), _position: sql<string>`${key.column}::text`, _id: id })
+    const cursor = opts.cursor ? decodeCursor(opts.cursor, opts.sort, key.type) : undefined;
+    const filters = opts.filters.filter((f) => f !== undefined);
+    const shape = `list|${callerShape(user)}|${opts.sort}|${cursor ? 'after' : 'first'}|${filters.map((f) => f.column.name).join(',')}`;
+    const statement = this.statement(shape, () => {
+      const id = this.columns.id;
+      const caller = callerAsParameters(user);
+      const conditions = [this.policy.readScope(caller), ...filters.map((f) => eq(f.column, sql.placeholder(`filter_${f.column.name}`)))];
+      if (cursor) {
+        const op = sql.raw(descending ? '<' : '>');
+        const [value, after] = [sql.placeholder('cursorValue'), sql.placeholder('cursorId')];
+        conditions.push(sql`(${key.column}, ${id}) ${op} (cast(${value} as ${sql.raw(key.type)}), cast(${after} as uuid))`);
+      }
+      return this.db
+        .select({ ...this.selection(caller), _position: sql<string>`${key.column}::text`, _id: id })
         .from(this.table)
         .where(and(...conditions))
-        .orderBy(...order)
-        .limit(opts.limit + 1),
-    );
+        .orderBy(...(descending ? [desc(key.column), desc(id)] : [asc(key.column), asc(id)]))
+        .limit(sql.placeholder('limit'));
+    });
+    const params: Params = { ...callerParameters(user), limit: opts.limit + 1, cursorValue: cursor?.value, cursorId: cursor?.id };
+    for (const f of filters) params[`filter_${f.column.name}`] = f.value;
+    const rows = (await guarded(() => statement.execute(params))) as Array<Row<F> & { _position: string; _id: string }>;
     const page = rows.slice(0, opts.limit);
     const last = page.at(-1);
-    const next =
-      rows.length > opts.limit && last ? encodeCursor({ sort: opts.sort, value: last._position, id: last._id as string }) : null;
+    const next = rows.length > opts.limit && last ? encodeCursor({ sort: opts.sort, value: last._position, id: last._id }) : null;
     return { items: page.map(({ _position, _id, ...item }) => item as Row<F>), next };
   }
 
   async get(user: Principal, id: string): Promise<Row<F>> {
-    const [row] = await guarded(() =>
-      this.db
-        .select(this.selection(user))
+    const statement = this.statement(`get|${callerShape(user)}`, () => {
+      const caller = callerAsParameters(user);
+      return this.db
+        .select(this.selection(caller))
         .from(this.table)
-        .where(and(eq(this.columns.id, id), this.policy.readScope(user)))
-        .limit(1),
-    );
+        .where(and(eq(this.columns.id, sql.placeholder('rowId')), this.policy.readScope(caller)))
+        .limit(1);
+    });
+    const [row] = (await guarded(() => statement.execute({ ...callerParameters(user), rowId: id }))) as Array<Row<F>>;
     if (!row) throw this.notFound(id);
-    return row as Row<F>;
+    return row;
+  }
+
+  private statement(shape: string, build: () => { prepare(name: string): Statement }): Statement {
+    let statement = this.statements.get(shape);
+    if (!statement) {
+      if (this.statements.size >= MAX_STATEMENTS) this.statements.delete(this.statements.keys().next().value!);
+      statement = build().prepare(`rolegate_${this.policy.resource}_${++statementsBuilt}`);
+      this.statements.set(shape, statement);
+    }
+    return statement;
   }
 
   /**
@@ -112,6 +149,28 @@ export class ScopedTable<F extends string> {
   private notFound(id: string) {
     return new NotFoundException(`${this.policy.resource} ${id} not found`);
   }
+}
+
+/** What a shared statement depends on besides parameters: the caller's roles, and whether they have a region. */
+const callerShape = (user: Principal) => `${user.roles.join(',')}|${user.region === null ? 'no-region' : 'region'}`;
+
+const callerParameters = (user: Principal): Params => ({ userId: user.id, userRegion: user.region });
+
+/**
+ * The caller as row rules see it while a shared statement is built: id and region are
+ * placeholders, roles are real (they are part of the shape). Reading anything else is a
+ * programming error, caught at once: a value baked into a statement shared by every
+ * caller of the same shape would leak one user's scope to the others.
+ */
+function callerAsParameters(user: Principal): Principal {
+  return new Proxy({} as Principal, {
+    get(_target, field) {
+      if (field === 'roles') return user.roles;
+      if (field === 'id') return sql.placeholder('userId');
+      if (field === 'region') return user.region === null ? null : sql.placeholder('userRegion');
+      throw new Error(`row rules may read the caller's id, region and roles only, not ${String(field)}`);
+    },
+  });
 }
 
 /**

@@ -65,7 +65,14 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
 }
 
 async function openPostgres(url: string): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 5000,
+    // Reads are named prepared statements (common/scoped-table.ts); plan each execution
+    // with its values, so an owner with most of the rows never gets a generic plan.
+    options: '-c plan_cache_mode=force_custom_plan',
+  });
   pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
   const client = await pool.connect();
   try {

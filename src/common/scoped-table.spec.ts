@@ -1,0 +1,51 @@
+import { eq, sql } from 'drizzle-orm';
+import { Policy } from '../access/policy.js';
+import type { Principal } from '../auth/principal.js';
+import { openDatabase, type DatabaseHandle } from '../database/database.client.js';
+import { deals, users } from '../database/schema.js';
+import { ScopedTable } from './scoped-table.js';
+
+type DealField = 'id' | 'title' | 'ownerId';
+const principal = (id: string, over: Partial<Principal> = {}): Principal => ({
+  id,
+  sub: `sub-${id}`,
+  name: null,
+  email: null,
+  roles: ['sales'],
+  region: 'EU',
+  authType: 'cookie',
+  ...over,
+});
+
+describe('ScopedTable statements shared by callers of the same shape', () => {
+  let handle: DatabaseHandle;
+  let owners: Record<string, string>;
+
+  beforeAll(async () => {
+    handle = await openDatabase({ dataDir: 'memory://', seedDemoData: true });
+    const rows = await handle.db.select({ id: users.id, sub: users.sub }).from(users);
+    owners = Object.fromEntries(rows.map((u) => [u.sub, u.id]));
+  });
+  afterAll(() => handle.close());
+
+  const table = (policy: Policy<DealField>) =>
+    new ScopedTable(handle.db, deals, policy, { createdAt: { column: deals.createdAt, type: 'timestamptz' } });
+
+  it("binds each caller's own id, so two sales users never see each other's rows", async () => {
+    const own = table(new Policy<DealField>('deal', ['id', 'title', 'ownerId'], { sales: { rows: (u) => eq(deals.ownerId, u.id) } }));
+    for (const sub of ['carol', 'henry']) {
+      const page = await own.list(principal(owners[sub]), { limit: 100, sort: '-createdAt', filters: [] });
+      const expected = await handle.db.select({ id: deals.id }).from(deals).where(eq(deals.ownerId, owners[sub]));
+      expect(page.items.length).toBeGreaterThan(0);
+      expect(page.items.map((d) => d.ownerId)).toEqual(Array(page.items.length).fill(owners[sub]));
+      expect(page.items.map((d) => d.id).sort()).toEqual(expected.map((d) => d.id).sort());
+    }
+  });
+
+  it('refuses a row rule that reads a caller value the statement would bake in', async () => {
+    const leaky = table(new Policy<DealField>('deal', ['id', 'title', 'ownerId'], { sales: { rows: (u) => sql`${deals.title} = ${u.sub}` } }));
+    await expect(leaky.list(principal(owners.carol), { limit: 5, sort: '-createdAt', filters: [] })).rejects.toThrow(
+      "row rules may read the caller's id, region and roles only, not sub",
+    );
+  });
+});
