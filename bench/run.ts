@@ -10,7 +10,7 @@ import { TestIssuer } from '../test/helpers/oidc-issuer.ts';
 import { freePort } from '../test/helpers/ports.ts';
 
 /**
- * `npm run bench [-- --db postgres|pglite --duration 5 --rounds 3 --connections 50]`: starts
+ * `npm run bench [-- --db postgres|pglite --duration 5 --rounds 4 --connections 50]`: starts
  * rolegate (AUTH_TYPE=jwt_oidc against a JWKS server on loopback), loads it from this
  * process with autocannon on 127.0.0.1, and prints throughput, latency, peak RSS and JWKS
  * fetches, each against its target. Scenarios that are compared run in interleaved rounds.
@@ -22,7 +22,7 @@ const { values } = parseArgs({
     db: { type: 'string' },
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '50' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '4' },
     'small-customers': { type: 'string', default: '1000' },
     'large-customers': { type: 'string', default: '100000' },
   },
@@ -169,7 +169,7 @@ interface Scenario {
 }
 
 /**
- * Runs the scenarios in `rounds` interleaved rounds (A B C, A B C, ...) and reports each
+ * Runs the scenarios in `rounds` interleaved rounds (A B C, C B A, ...) and reports each
  * one's medians, so a slow minute on a shared machine hits every scenario alike and the
  * ratios between them stay meaningful.
  */
@@ -177,7 +177,9 @@ async function interleaved(scenarios: Scenario[]): Promise<Figure[]> {
   for (const s of scenarios) await warmUp(s.url, s.token);
   const results = scenarios.map(() => [] as Figure[]);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, s] of scenarios.entries()) results[i].push(await load(s.name, s.url, s.token, false));
+    // A B C, then C B A: no scenario always runs first or last in a round.
+    const order = round % 2 ? [...scenarios.keys()].reverse() : [...scenarios.keys()];
+    for (const i of order) results[i].push(await load(scenarios[i].name, scenarios[i].url, scenarios[i].token, false));
   }
   return scenarios.map((s, i) => ({
     scenario: s.name,

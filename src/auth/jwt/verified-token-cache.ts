@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import { hash, type KeyObject } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 
 interface Entry {
@@ -20,7 +20,7 @@ export class VerifiedTokenCache {
   constructor(private readonly maxEntries = 10_000) {}
 
   static digest(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return hash('sha256', token, 'base64url'); // one-shot: no Hash object per request
   }
 
   get(digest: string, isTrusted: (key: KeyObject) => boolean): JWTPayload | undefined {
