@@ -23,8 +23,8 @@ export function requestLog(logger: Logger) {
     const done = () => {
       res.off('finish', done);
       res.off('close', done);
-      const aborted = !res.writableFinished;
-      const level = res.statusCode >= 500 ? 'error' : aborted ? 'warn' : 'info';
+      const aborted = !res.writableFinished; // the client left before the answer was delivered
+      const level = res.statusCode >= 500 ? 'error' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
         {
