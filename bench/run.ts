@@ -280,13 +280,15 @@ try {
     );
     checks.push({ target: 'scoped list on 1,000,000 deals (PostgreSQL only)', value: 'not run: set DATABASE_URL', met: false });
   } else {
-    // Both databases served at once and loaded in alternation, so the ratio compares like with like.
+    // Each database served by a fresh instance, both started together, warmed alike and
+    // loaded in alternation, so the ratio compares like with like.
+    const fresh = await startRolegate({ ...authEnv, ...small.env });
     const big = await startRolegate({ ...authEnv, ...large.env });
     const floor = await startFloor(large.env, 'carol');
     try {
       for (const [who, tok] of [['carol', tokens.carolEs], ['bob', tokens.bobEs]] as const) {
         const scenarios: Scenario[] = [
-          { name: `GET /api/deals as ${who} (${small.label})`, url: `${main.url}/api/deals`, token: tok },
+          { name: `GET /api/deals as ${who} (${small.label})`, url: `${fresh.url}/api/deals`, token: tok },
           { name: `GET /api/deals as ${who} (${large.label})`, url: `${big.url}/api/deals`, token: tok },
         ];
         if (who === 'carol') scenarios.push({ name: `floor: node:http + 1 pg query, carol (${large.label})`, url: floor.url });
@@ -300,8 +302,9 @@ try {
           met: onLarge.p99 < 25,
         });
       }
-      rssPeaks.push(big.peakRssMiB());
+      rssPeaks.push(fresh.peakRssMiB(), big.peakRssMiB());
     } finally {
+      await stop(fresh);
       await stop(big);
       await stop(floor);
     }

@@ -1,3 +1,5 @@
+import { request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { jwtLocalEnv, makeKey, mint, type TestKey } from './helpers/tokens.js';
@@ -49,6 +51,28 @@ describe('structured request logs', () => {
     expect(a.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(b.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
+  });
+
+  it('logs only the path of an absolute-form request target, never its credentials or host', async () => {
+    const server = t.app.getHttpServer() as Server;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const status = await new Promise<number>((resolve, reject) => {
+        request({ host: '127.0.0.1', port, path: 'http://someone:hunter2@internal.example/health?key=query-secret-2', headers: { 'x-request-id': 'absolute-1' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(status).toBe(200);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    const line = logs.lines.find((l) => l.includes('"absolute-1"'))!;
+    expect(JSON.parse(line)).toMatchObject({ req: { method: 'GET', path: '/health' }, res: { statusCode: 200 } });
+    for (const secret of ['hunter2', 'someone', 'internal.example', 'query-secret-2']) expect(line).not.toContain(secret);
   });
 
   it('never logs tokens, cookies, query strings or bodies', async () => {

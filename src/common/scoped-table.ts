@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { BadRequestException, ForbiddenException, NotFoundException } from '@nestjs/common';
 import { and, asc, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
@@ -36,8 +37,6 @@ interface Statement {
 
 /** Statements kept per table; a deployment uses a few dozen shapes at most. */
 const MAX_STATEMENTS = 500;
-/** Statement names are unique in the process: a pooled connection refuses a name reused for other SQL. */
-let statementsBuilt = 0;
 
 /**
  * Reads and writes one table through its policy: every statement carries the caller's
@@ -114,11 +113,17 @@ export class ScopedTable<F extends string> {
     return row;
   }
 
-  private statement(shape: string, build: () => { prepare(name: string): Statement }): Statement {
+  /**
+   * The statement for a shape, built on first use. Its name is derived from its SQL text:
+   * a connection holds one server-side statement per distinct query however often a
+   * shape is dropped and rebuilt, and two names never stand for different SQL.
+   */
+  private statement(shape: string, build: () => { toSQL(): { sql: string }; prepare(name: string): Statement }): Statement {
     let statement = this.statements.get(shape);
     if (!statement) {
       if (this.statements.size >= MAX_STATEMENTS) this.statements.delete(this.statements.keys().next().value!);
-      statement = build().prepare(`rolegate_${this.policy.resource}_${++statementsBuilt}`);
+      const query = build();
+      statement = query.prepare(`rolegate_${hash('sha256', query.toSQL().sql, 'base64url').slice(0, 32)}`);
       this.statements.set(shape, statement);
     }
     return statement;
@@ -163,13 +168,18 @@ const callerParameters = (user: Principal): Params => ({ userId: user.id, userRe
  * caller of the same shape would leak one user's scope to the others.
  */
 function callerAsParameters(user: Principal): Principal {
+  const refuse = (what: string): never => {
+    throw new Error(`row rules may read the caller's id, region and roles only, not ${what}`);
+  };
   return new Proxy({} as Principal, {
     get(_target, field) {
       if (field === 'roles') return user.roles;
       if (field === 'id') return sql.placeholder('userId');
       if (field === 'region') return user.region === null ? null : sql.placeholder('userRegion');
-      throw new Error(`row rules may read the caller's id, region and roles only, not ${String(field)}`);
+      return refuse(String(field));
     },
+    has: () => refuse('which fields it has'),
+    ownKeys: () => refuse('all of its fields'),
   });
 }
 

@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { PgChannel, type ChannelListener } from './pg-channel.js';
 import * as schema from './schema.js';
 import { seedDemoData } from './seed.js';
 
@@ -25,10 +26,7 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export interface ChannelListener {
-  message(payload: string): void;
-  live(up: boolean): void;
-}
+export type { ChannelListener };
 
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
 /** Serialises migrations when several rolegate instances start against one server. */
@@ -52,15 +50,20 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   const client = new PGlite(isInMemory(dataDir) ? undefined : dataDir);
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
+  const listeners: ChannelListener[] = [];
   return {
     db,
     kind: 'pglite',
     // One connection inside this process: every change, and its notification, goes through it.
     listen: async (channel, listener) => {
       await client.listen(channel, (payload) => listener.message(payload));
+      listeners.push(listener);
       listener.live(true);
     },
-    close: () => client.close(),
+    close: async () => {
+      for (const listener of listeners) listener.live(false, true);
+      await client.close();
+    },
   };
 }
 
@@ -69,11 +72,12 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     connectionString: url,
     max: 10,
     connectionTimeoutMillis: 5000,
-    // Reads are named prepared statements (common/scoped-table.ts); plan each execution
-    // with its values, so an owner with most of the rows never gets a generic plan.
-    options: '-c plan_cache_mode=force_custom_plan',
   });
   pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
+  // Reads are named prepared statements (common/scoped-table.ts): plan each execution with
+  // its values, so an owner with most of the rows never gets a generic plan. Queued ahead
+  // of the connection's first query; set per connection so a URL's own options stay.
+  pool.on('connect', (client) => void client.query('SET plan_cache_mode = force_custom_plan').catch(() => undefined));
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -88,7 +92,7 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     db,
     kind: 'postgres',
     listen: async (channel, listener) => {
-      const listening = new PgChannel(url, channel, listener);
+      const listening = new PgChannel(url, channel, listener, { notify: (name, payload) => pool.query('SELECT pg_notify($1, $2)', [name, payload]) });
       channels.push(listening);
       await listening.start();
     },
@@ -110,71 +114,6 @@ async function drain(pool: pg.Pool): Promise<void> {
   while (Date.now() < deadline && quiet < 3) {
     quiet = pool.totalCount === pool.idleCount && pool.waitingCount === 0 ? quiet + 1 : 0;
     await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/**
- * One dedicated connection LISTENing on a channel (a pooled connection would lose the
- * registration when released). When it drops, the listener hears `live(false)` at once
- * and the connection is re-established with backoff (0.25 s doubling to 30 s).
- */
-class PgChannel {
-  private client: pg.Client | undefined;
-  private retries = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private closed = false;
-
-  constructor(
-    private readonly url: string,
-    private readonly channel: string,
-    private readonly listener: ChannelListener,
-  ) {}
-
-  /** Resolves after the first attempt; a failed one is retried in the background. */
-  async start(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
-    let failed = false;
-    const fail = () => {
-      if (failed) return;
-      failed = true;
-      this.lost(client);
-    };
-    client.on('error', fail);
-    client.on('end', fail);
-    client.on('notification', (n) => {
-      if (n.channel === this.channel) this.listener.message(n.payload ?? '');
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
-    } catch {
-      fail();
-      return;
-    }
-    if (this.closed) {
-      await client.end().catch(() => undefined);
-      return;
-    }
-    this.client = client;
-    this.retries = 0;
-    this.listener.live(true);
-  }
-
-  private lost(client: pg.Client): void {
-    client.end().catch(() => undefined);
-    if (this.client === client) this.client = undefined;
-    if (this.closed) return;
-    this.listener.live(false);
-    this.timer = setTimeout(() => void this.start(), Math.min(30_000, 250 * 2 ** this.retries++));
-    this.timer.unref();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.timer);
-    const client = this.client;
-    this.client = undefined;
-    await client?.end().catch(() => undefined);
   }
 }
 

@@ -31,6 +31,18 @@ describe('AppLogger (Nest logging on pino)', () => {
     expect(lines[1]).toMatchObject({ level: 50, context: 'DatabaseModule', msg: 'kaput', err: { type: 'Error', message: 'kaput' } });
   });
 
+  it('tells a stack from a context when Nest passes only one, and keeps other parameters', () => {
+    const { lines, logger } = capture();
+    logger.error('Unhandled', 'Error: boom\n    at x');
+    logger.error('Refused', 'Bootstrap');
+    logger.warn('odd', { attempt: 2 }, 'Retry');
+    expect(lines[0]).toMatchObject({ msg: 'Unhandled', stack: 'Error: boom\n    at x' });
+    expect(lines[0]).not.toHaveProperty('context');
+    expect(lines[1]).toMatchObject({ msg: 'Refused', context: 'Bootstrap' });
+    expect(lines[1]).not.toHaveProperty('stack');
+    expect(lines[2]).toMatchObject({ msg: 'odd', context: 'Retry', params: [{ attempt: 2 }] });
+  });
+
   it('writes nothing below its level', () => {
     const { lines, logger } = capture('warn');
     logger.log('quiet');

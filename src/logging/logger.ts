@@ -9,6 +9,8 @@ export function createRootLogger(level: string, destination?: DestinationStream)
   return pino({ level, base: { service: 'rolegate' }, messageKey: 'msg' }, destination ?? pino.destination({ dest: 1, sync: true }));
 }
 
+const STACK = /\n\s+at /;
+
 /**
  * Nest's logger interface on pino: `new Logger('Ctx').warn('text')` becomes
  * `{"level":40,"context":"Ctx","msg":"text"}`; an Error becomes `err` with its stack.
@@ -35,13 +37,18 @@ export class AppLogger implements LoggerService {
     this.write('fatal', message, params);
   }
 
-  /** Nest passes the context last, and for errors a stack before it. */
+  /**
+   * Nest passes the context last, and for errors a stack before it; `error(message, stack)`
+   * without a context is told apart by the stack's shape, as Nest's own logger does.
+   */
   private write(level: Level, message: unknown, params: unknown[]): void {
     if (!this.root.isLevelEnabled(level)) return;
     const rest = [...params];
-    const context = typeof rest.at(-1) === 'string' ? (rest.pop() as string) : undefined;
-    const fields: Record<string, unknown> = context ? { context } : {};
-    if (level === 'error' && typeof rest[0] === 'string') fields.stack = rest[0];
+    const fields: Record<string, unknown> = {};
+    const last = rest.at(-1);
+    if (typeof last === 'string' && !(level === 'error' && rest.length === 1 && STACK.test(last))) fields.context = rest.pop();
+    if (level === 'error' && typeof rest[0] === 'string' && (rest.length === 1 || STACK.test(rest[0]))) fields.stack = rest.shift();
+    if (rest.some((p) => p !== undefined)) fields.params = rest;
     if (message instanceof Error) {
       fields.err = message;
       this.root[level](fields, message.message);

@@ -7,6 +7,20 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const MAX_PATH = 1024;
 
 /**
+ * The path alone: no query string, and no scheme, credentials or host from an
+ * absolute-form request target (`GET http://user:secret@host/x`).
+ */
+function pathOf(target: string): string {
+  let path: string;
+  try {
+    path = new URL(target, 'http://rolegate.invalid').pathname;
+  } catch {
+    path = '(unparsable)';
+  }
+  return path.slice(0, MAX_PATH);
+}
+
+/**
  * One JSON line per request, when it ends: its id (a well-formed `X-Request-Id`, or a new
  * UUID, echoed in the response), the user, the matched route, status and latency. Only
  * these fields are written, never headers, query strings or bodies, so tokens, cookies
@@ -31,8 +45,8 @@ export function requestLog(logger: Logger) {
           requestId: id,
           userId: (req.user as Principal | undefined)?.id,
           route: (req.route as { path?: string } | undefined)?.path,
-          req: { method: req.method, path: req.originalUrl.split('?')[0].slice(0, MAX_PATH) },
-          res: { statusCode: res.statusCode },
+          req: { method: req.method, path: pathOf(req.originalUrl) },
+          res: { statusCode: res.headersSent ? res.statusCode : null },
           latencyMs: Math.round((performance.now() - started) * 10) / 10,
         },
         aborted ? 'request aborted' : res.statusCode >= 500 ? 'request failed' : 'request completed',

@@ -48,8 +48,11 @@ export class UsersService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     await this.database.listen(USERS_CHANGED, {
       message: (id) => this.cache.invalidate(id || undefined),
-      live: (up) => {
-        if (up !== this.cache.live) this.logger[up ? 'log' : 'warn'](up ? 'User cache on: change notifications arrive' : 'User cache off until change notifications arrive again');
+      live: (up, closing) => {
+        if (up !== this.cache.live && !closing) {
+          if (up) this.logger.log('User cache on: change notifications arrive');
+          else this.logger.warn('User cache off until change notifications arrive again');
+        }
         this.cache.setLive(up);
       },
     });
