@@ -5,7 +5,7 @@ import { DATABASE } from '../src/database/database.module.js';
 import { users } from '../src/database/schema.js';
 import { UsersService } from '../src/users/users.service.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { databaseKinds, freshDatabase, rowsOf, type TestDatabase } from './helpers/databases.js';
+import { databaseKinds, freshDatabase, postgresUrl, rowsOf, type TestDatabase } from './helpers/databases.js';
 import { jwtLocalEnv, makeKey, mint, type TestKey } from './helpers/tokens.js';
 
 /** Polls until `check` passes (it throws until then), for at most `ms`. */
@@ -93,7 +93,8 @@ describe.each(databaseKinds)('signed-in users cached in memory on %s', (kind) =>
   });
 });
 
-describe.each(databaseKinds.filter((k) => k === 'postgres'))('user cache across connections on %s', (kind) => {
+(postgresUrl ? describe : describe.skip)('user cache across instances on PostgreSQL', () => {
+  const kind = 'postgres';
   let database: TestDatabase;
   let key: TestKey;
   let a: TestApp;
