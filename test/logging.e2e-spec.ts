@@ -1,18 +1,8 @@
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { LogCapture } from './helpers/log-capture.js';
 import { jwtLocalEnv, makeKey, mint, type TestKey } from './helpers/tokens.js';
-
-/** Captures what rolegate logs, line by line. */
-class LogCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _enc: string, done: () => void) {
-    this.lines.push(...chunk.toString().split('\n').filter(Boolean));
-    done();
-  }
-  entries = () => this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-}
 
 describe('structured request logs', () => {
   let key: TestKey;

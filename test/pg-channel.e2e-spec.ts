@@ -1,15 +1,10 @@
 import pg from 'pg';
 import { PgChannel } from '../src/database/pg-channel.js';
 import { freshDatabase, postgresUrl, type TestDatabase } from './helpers/databases.js';
+import { eventually } from './helpers/eventually.js';
 
-/** Polls until `check` returns true, for at most `ms`. */
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits until `check` holds, for at most 5 s. */
+const until = (check: () => boolean) => eventually(async () => expect(check()).toBe(true), 5000);
 
 (postgresUrl ? describe : describe.skip)('notification channel on PostgreSQL', () => {
   let database: TestDatabase;

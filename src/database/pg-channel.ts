@@ -106,9 +106,9 @@ export class PgChannel {
     this.awaiting = undefined;
   }
 
+  /** Once per connection (see `fail` in start): a connection is current or connecting when it is lost. */
   private lost(client: pg.Client): void {
     client.end().catch(() => undefined);
-    if (this.client !== client && this.connecting !== client && this.client !== undefined) return;
     this.stopHeartbeat();
     if (this.client === client) this.client = undefined;
     if (this.closed) return;

@@ -32,8 +32,13 @@ export class UserCache {
     return this.notified;
   }
 
+  /** Turned off by configuration (a TTL of 0). */
+  get off(): boolean {
+    return this.ttlMs <= 0;
+  }
+
   get enabled(): boolean {
-    return this.notified && this.ttlMs > 0;
+    return this.notified && !this.off;
   }
 
   get(sub: string): UserRow | undefined {

@@ -46,6 +46,7 @@ export class UsersService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
+    if (this.cache.off) return; // USER_CACHE_SECONDS=0: nothing to keep fresh, no connection to hold
     await this.database.listen(USERS_CHANGED, {
       message: (id) => this.cache.invalidate(id || undefined),
       live: (up, closing) => {

@@ -1,15 +1,10 @@
-import { Writable } from 'node:stream';
-import { AppLogger, createRootLogger } from './logger.js';
+import { AppLogger, createRootLogger } from '../src/logging/logger.js';
+import { LogCapture } from './helpers/log-capture.js';
 
+/** An AppLogger writing into a capture; `lines` fills with the parsed lines. */
 function capture(level = 'info') {
-  const lines: Array<Record<string, unknown>> = [];
-  const out = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
-      done();
-    },
-  });
-  return { lines, logger: new AppLogger(createRootLogger(level, out)) };
+  const out = new LogCapture();
+  return { lines: out.parsed, logger: new AppLogger(createRootLogger(level, out)) };
 }
 
 describe('AppLogger (Nest logging on pino)', () => {
