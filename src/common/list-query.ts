@@ -1,4 +1,3 @@
-import { BadRequestException } from '@nestjs/common';
 import { z } from 'zod';
 
 export const MAX_PAGE_SIZE = 100;
@@ -35,38 +34,4 @@ export interface Page<T> {
   items: T[];
   /** Pass as `?cursor=` to get the next page; null on the last page. */
   next: string | null;
-}
-
-interface Cursor {
-  sort: string;
-  value: string;
-  id: string;
-}
-
-const cursorShape = z.tuple([z.string(), z.string().max(1024), z.uuid()]);
-
-/** What a cursor position may look like for each sort column type (it is cast in SQL). */
-const POSITION: Record<string, RegExp> = {
-  timestamptz: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/,
-  date: /^\d{4}-\d{2}-\d{2}$/,
-  numeric: /^-?\d{1,15}(\.\d{1,6})?$/,
-  text: /^[^\u0000]*$/,
-};
-
-/** Cursors are opaque positions; forging one reveals nothing, since row rules still apply. */
-export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.sort, c.value, c.id])).toString('base64url');
-
-export function decodeCursor(raw: string, sort: string, type: keyof typeof POSITION): Cursor {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  const result = cursorShape.safeParse(parsed);
-  if (!result.success || result.data[0] !== sort || !POSITION[type].test(result.data[1])) {
-    throw new BadRequestException('cursor is not valid for this list and sort order; start again without it');
-  }
-  const [, value, id] = result.data;
-  return { sort, value, id };
 }

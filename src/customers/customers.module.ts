@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { scopedTableProvider } from '../access/scoped-table.provider.js';
+import { customerResource } from './customer.resource.js';
 import { CustomersController } from './customers.controller.js';
-import { CustomersService } from './customers.service.js';
 
-@Module({ controllers: [CustomersController], providers: [CustomersService] })
+@Module({ controllers: [CustomersController], providers: [scopedTableProvider(customerResource)] })
 export class CustomersModule {}

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, date, index, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, date, foreignKey, index, numeric, pgTable, text, timestamp, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -11,17 +11,32 @@ export const users = pgTable('users', {
   region: text('region'),
   /** Roles assigned inside rolegate, added to whatever roles the token carries. */
   roles: text('roles').array().notNull().default(sql`'{}'::text[]`),
+  /**
+   * The app roles and region claim of the user's latest token, recorded at sign-in, so
+   * rolegate knows who may own or be assigned rows in every auth mode (eligibility).
+   */
+  tokenRoles: text('token_roles').array().notNull().default(sql`'{}'::text[]`),
+  tokenRegion: text('token_region'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-});
+}, (t) => sortIndexes('users', t.id, {}, { created: t.createdAt, sub: t.sub }));
 
 const regionCheck = (column: string) => sql.raw(`${column} in ('EU', 'NA', 'APAC')`);
 
-/*
- * Every list is ordered by (created_at desc, id desc) by default, and every row rule is an
- * equality on region or owner/assignee. The composite indexes below serve "rule + order +
- * limit" directly, so a page costs the same on a thousand rows as on millions.
+/**
+ * One index per (row rule column, sort) pair a list offers, plus one per sort for roles
+ * that see every row: `<table>_<scope>_<sort>_idx` on (scope, sort, id) and
+ * `<table>_<sort>_idx` on (sort, id). Every row rule is an equality on such a column, and
+ * every page is ordered by (sort, id), so "rule + order + limit" is one index range read in
+ * order: a page costs the same on a thousand rows as on millions, whatever the sort.
+ * test/query-plans.e2e-spec.ts proves it for every resource, sort and role.
  */
+function sortIndexes(table: string, id: AnyPgColumn, scopes: Record<string, AnyPgColumn>, sorts: Record<string, AnyPgColumn>) {
+  return Object.entries(sorts).flatMap(([sortName, sort]) => [
+    index(`${table}_${sortName}_idx`).on(sort, id),
+    ...Object.entries(scopes).map(([scopeName, scope]) => index(`${table}_${scopeName}_${sortName}_idx`).on(scope, sort, id)),
+  ]);
+}
 export const customers = pgTable(
   'customers',
   {
@@ -37,9 +52,10 @@ export const customers = pgTable(
   },
   (t) => [
     check('customers_region_check', regionCheck('region')),
-    index('customers_created_idx').on(t.createdAt, t.id),
-    index('customers_region_created_idx').on(t.region, t.createdAt, t.id),
-    index('customers_owner_created_idx').on(t.ownerId, t.createdAt, t.id),
+    // Targets of the deals' and tickets' copies of the customer's region and owner.
+    unique('customers_id_region_key').on(t.id, t.region),
+    unique('customers_id_owner_key').on(t.id, t.ownerId),
+    ...sortIndexes('customers', t.id, { region: t.region, owner: t.ownerId }, { created: t.createdAt, name: t.name }),
   ],
 );
 
@@ -67,9 +83,9 @@ export const deals = pgTable(
     check('deals_region_check', regionCheck('region')),
     check('deals_stage_check', sql.raw(`stage in (${DEAL_STAGES.map((s) => `'${s}'`).join(', ')})`)),
     check('deals_amount_check', sql`amount >= 0`),
-    index('deals_created_idx').on(t.createdAt, t.id),
-    index('deals_region_created_idx').on(t.region, t.createdAt, t.id),
-    index('deals_owner_created_idx').on(t.ownerId, t.createdAt, t.id),
+    // The deal's region is the customer's, kept equal by the database (ON UPDATE CASCADE).
+    foreignKey({ name: 'deals_customer_region_fk', columns: [t.customerId, t.region], foreignColumns: [customers.id, customers.region] }).onUpdate('cascade'),
+    ...sortIndexes('deals', t.id, { region: t.region, owner: t.ownerId }, { created: t.createdAt, close: t.closeDate, amount: t.amount }),
     index('deals_customer_idx').on(t.customerId),
   ],
 );
@@ -86,6 +102,8 @@ export const tickets = pgTable(
     requesterEmail: text('requester_email').notNull(),
     /** The customer's region, kept on the ticket so region rules need no join. */
     region: text('region').notNull(),
+    /** The customer's owner, kept on the ticket so "tickets of customers they own" needs no join. */
+    customerOwnerId: uuid('customer_owner_id').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -93,8 +111,10 @@ export const tickets = pgTable(
     check('tickets_region_check', regionCheck('region')),
     check('tickets_status_check', sql.raw(`status in (${TICKET_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
     check('tickets_priority_check', sql.raw(`priority in (${TICKET_PRIORITIES.map((s) => `'${s}'`).join(', ')})`)),
-    index('tickets_created_idx').on(t.createdAt, t.id),
-    index('tickets_region_created_idx').on(t.region, t.createdAt, t.id),
+    // Region and owner are the customer's, kept equal by the database (ON UPDATE CASCADE).
+    foreignKey({ name: 'tickets_customer_region_fk', columns: [t.customerId, t.region], foreignColumns: [customers.id, customers.region] }).onUpdate('cascade'),
+    foreignKey({ name: 'tickets_customer_owner_fk', columns: [t.customerId, t.customerOwnerId], foreignColumns: [customers.id, customers.ownerId] }).onUpdate('cascade'),
+    ...sortIndexes('tickets', t.id, { region: t.region, owner: t.customerOwnerId }, { created: t.createdAt, updated: t.updatedAt }),
     index('tickets_assignee_idx').on(t.assigneeId),
     index('tickets_customer_created_idx').on(t.customerId, t.createdAt, t.id),
   ],

@@ -80,6 +80,7 @@ export async function seedDemoData(db: Database): Promise<void> {
             assigneeId: agent ? ids[agent] : null,
             requesterEmail: `user${k + 1}@${slug(name)}.example`,
             region,
+            customerOwnerId: ids[owner],
             createdAt: new Date(START + (i * 3 + k) * HOUR + 120_000),
           };
         }),
@@ -119,7 +120,7 @@ export async function generateData(db: Database, opts: GenerateOptions): Promise
         insert into customers (name, region, owner_id, industry, annual_revenue, contact_email, contact_phone, created_at)
         select 'Customer ' || g, s.region, s.reps[1 + (g / 3) % cardinality(s.reps)],
                (array['Food','Logistics','Biotech','Manufacturing','Energy','Software','Retail','Finance'])[1 + g % 8],
-               100000 + (g * 7919) % 90000000, 'contact' || g || '@customer.example', '+1-555-' || lpad((g % 10000)::text, 4, '0'),
+               100000 + (g::bigint * 7919) % 90000000, 'contact' || g || '@customer.example', '+1-555-' || lpad((g % 10000)::text, 4, '0'),
                timestamptz '2020-01-01' + g * interval '1 minute'
         from generate_series(${from}::int, ${to}::int) g
         join staff s on s.region = (array['EU','NA','APAC'])[1 + g % 3]
@@ -135,11 +136,11 @@ export async function generateData(db: Database, opts: GenerateOptions): Promise
         from new_customers c cross join generate_series(1, ${opts.dealsPerCustomer}::int) k
         returning 1
       )
-      insert into tickets (customer_id, subject, status, priority, assignee_id, requester_email, region, created_at)
+      insert into tickets (customer_id, subject, status, priority, assignee_id, requester_email, region, customer_owner_id, created_at)
       select c.id, 'Ticket ' || t || ' for ' || c.name,
              (array['open','pending','closed'])[1 + t % 3], (array['low','normal','high','urgent'])[1 + (t + length(c.name)) % 4],
              s.agents[1 + (t + length(c.name)) % (coalesce(cardinality(s.agents), 0) + 1)],
-             'requester' || t || '@customer.example', c.region, c.created_at + t * interval '2 seconds'
+             'requester' || t || '@customer.example', c.region, c.owner_id, c.created_at + t * interval '2 seconds'
       from new_customers c join staff s on s.region = c.region
       cross join generate_series(1, ${opts.ticketsPerCustomer}::int) t
     `);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { scopedTableProvider } from '../access/scoped-table.provider.js';
+import { dealResource } from './deal.resource.js';
 import { DealsController } from './deals.controller.js';
-import { DealsService } from './deals.service.js';
 
-@Module({ controllers: [DealsController], providers: [DealsService] })
+@Module({ controllers: [DealsController], providers: [scopedTableProvider(dealResource)] })
 export class DealsModule {}

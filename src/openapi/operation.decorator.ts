@@ -1,6 +1,8 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, HttpCode, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { Request, Response } from 'express';
+import { map, type Observable } from 'rxjs';
 
 /** GPT Actions cut longer text; the document test holds every operation to these limits. */
 export const MAX_SUMMARY = 300;
@@ -15,16 +17,33 @@ export interface OperationSpec {
   description: string;
   /** The success response's schema; omit for 204. */
   returns?: StandardSchemaV1;
-  status?: 200 | 204;
+  /** 201: a create, answered with a Location header naming the new item. */
+  status?: 200 | 201 | 204;
 }
 
-/** How an operation appears in the OpenAPI document that GPT builders import. */
-export const Operation = (op: OperationSpec) =>
-  applyDecorators(
+const DESCRIPTIONS = { 200: 'OK', 201: 'Created; the Location header names the new item', 204: 'Done' } as const;
+
+/** How an operation appears in the OpenAPI document that GPT builders import, and its success status. */
+export const Operation = (op: OperationSpec) => {
+  const status = op.status ?? 200;
+  return applyDecorators(
     ApiOperation({ operationId: op.id, summary: op.summary, description: op.description }),
-    ApiResponse({
-      status: op.status ?? 200,
-      description: op.status === 204 ? 'Done' : 'OK',
-      ...(op.returns ? { standardSchema: op.returns } : {}),
-    }),
+    ApiResponse({ status, description: DESCRIPTIONS[status], ...(op.returns ? { standardSchema: op.returns } : {}) }),
+    HttpCode(status),
+    ...(status === 201 ? [UseInterceptors(CreatedLocation)] : []),
   );
+};
+
+/** Sets `Location: <collection path>/<id>` on a 201 answer from the created item's id. */
+class CreatedLocation implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const path = http.getRequest<Request>().path.replace(/\/+$/, '');
+    return next.handle().pipe(
+      map((item: { id?: unknown }) => {
+        if (typeof item?.id === 'string') http.getResponse<Response>().setHeader('Location', `${path}/${encodeURIComponent(item.id)}`);
+        return item;
+      }),
+    );
+  }
+}

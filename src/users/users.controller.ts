@@ -1,14 +1,14 @@
 import { Body, Controller, Get, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Operation } from '../openapi/operation.decorator.js';
-import { UserPageSchema, UserSchema } from '../openapi/schemas.js';
 import { z } from 'zod';
 import { APP_ROLES } from '../access/roles.js';
 import { Roles } from '../auth/decorators/access.decorator.js';
 import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { IdParam } from '../common/params.js';
-import { userListQuery, UsersService, type UserListQuery } from './users.service.js';
+import { UsersService, type UserListQuery } from './users.service.js';
+import { userResource } from './user.resource.js';
 
 const rolesBody = z.strictObject({
   roles: z
@@ -28,9 +28,9 @@ export class UsersController {
     id: 'listUsers',
     summary: 'List users and the roles assigned to them inside rolegate (admins only)',
     description: 'Every known user with the roles assigned inside rolegate; roles from tokens are not stored. Admins only. Paginated.',
-    returns: UserPageSchema,
+    returns: userResource.pageSchema,
   })
-  list(@CurrentUser() user: Principal, @Query({ schema: userListQuery }) q: UserListQuery) {
+  list(@CurrentUser() user: Principal, @Query({ schema: userResource.listQuery }) q: UserListQuery) {
     return this.users.list(user, q);
   }
 
@@ -39,7 +39,7 @@ export class UsersController {
     id: 'setUserRoles',
     summary: "Replace the roles assigned to a user inside rolegate (admins only)",
     description: "Sets the user's rolegate roles; they add to the roles in the user's tokens from their next request on. Returns the user. Admins only.",
-    returns: UserSchema,
+    returns: userResource.schema,
   })
   setRoles(@IdParam() id: string, @Body({ schema: rolesBody }) body: z.infer<typeof rolesBody>) {
     return this.users.setRoles(id, body.roles);

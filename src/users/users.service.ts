@@ -1,25 +1,23 @@
 import { Inject, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { userPolicy, type UserField } from '../access/policies.js';
 import { APP_ROLES, toRegion, type AppRole } from '../access/roles.js';
 import type { Principal, Identity } from '../auth/principal.js';
 import type { AppConfig, AuthType } from '../config/config.schema.js';
 import type { Database, DatabaseHandle } from '../database/database.client.js';
 import { DATABASE_HANDLE } from '../database/database.module.js';
 import { ConfigService } from '../config/typed-config.js';
-import { listQuery } from '../common/list-query.js';
-import { ScopedTable } from '../common/scoped-table.js';
+import { ScopedTable } from '../access/scoped-table.js';
 import { users, type UserRow } from '../database/schema.js';
 import { UserCache, USERS_CHANGED } from './user-cache.js';
+import { userResource } from './user.resource.js';
 
-export const userListQuery = listQuery(['createdAt', 'sub'], {});
-export type UserListQuery = z.output<typeof userListQuery>;
+export type UserListQuery = z.output<typeof userResource.listQuery>;
 
 @Injectable()
 export class UsersService implements OnModuleInit {
   private readonly db: Database;
-  private readonly table: ScopedTable<UserField>;
+  private readonly table: ScopedTable;
   private readonly cache: UserCache;
   private readonly logger = new Logger(UsersService.name);
 
@@ -39,10 +37,7 @@ export class UsersService implements OnModuleInit {
       .where(eq(users.sub, sql.placeholder('sub')))
       .limit(1)
       .prepare('rolegate_user_by_sub');
-    this.table = new ScopedTable(db, users, userPolicy, {
-      createdAt: { column: users.createdAt, type: 'timestamptz' },
-      sub: { column: users.sub, type: 'text' },
-    });
+    this.table = new ScopedTable(db, userResource);
   }
 
   async onModuleInit(): Promise<void> {
@@ -74,7 +69,7 @@ export class UsersService implements OnModuleInit {
   }
 
   list(user: Principal, q: UserListQuery) {
-    return this.table.list(user, { ...q, filters: [] });
+    return this.table.list(user, q);
   }
 
   /** Replaces the roles assigned inside rolegate; they apply from the user's next request. */
@@ -104,12 +99,14 @@ export class UsersService implements OnModuleInit {
     const ticket = this.cache.ticket();
     const [row] = await this.db
       .insert(users)
-      .values({ sub: identity.sub, name: identity.name ?? null, email: identity.email ?? null })
+      .values({ sub: identity.sub, name: identity.name ?? null, email: identity.email ?? null, ...tokenClaims(identity) })
       .onConflictDoUpdate({
         target: users.sub,
         set: {
           name: sql`coalesce(excluded.name, ${users.name})`,
           email: sql`coalesce(excluded.email, ${users.email})`,
+          tokenRoles: sql`excluded.token_roles`,
+          tokenRegion: sql`excluded.token_region`,
           updatedAt: sql`now()`,
         },
       })
@@ -132,8 +129,25 @@ export function toPrincipal(user: UserRow, identity: Identity, authType: AuthTyp
   };
 }
 
+/**
+ * What the latest credential said about roles and region, kept on the user so that
+ * eligibility checks (who may own a deal, be assigned a ticket) see token roles too.
+ */
+const tokenClaims = (identity: Identity) => ({
+  tokenRoles: APP_ROLES.filter((r) => identity.roles.includes(r)),
+  tokenRegion: identity.region ?? null,
+});
+
+/** Whether the stored user differs from what the credential says (then it is written again). */
 function changed(user: UserRow, identity: Identity): boolean {
-  return (identity.name != null && identity.name !== user.name) || (identity.email != null && identity.email !== user.email);
+  const claims = tokenClaims(identity);
+  return (
+    (identity.name != null && identity.name !== user.name) ||
+    (identity.email != null && identity.email !== user.email) ||
+    claims.tokenRegion !== user.tokenRegion ||
+    claims.tokenRoles.length !== user.tokenRoles.length ||
+    claims.tokenRoles.some((r, i) => r !== user.tokenRoles[i])
+  );
 }
 
 function mergeRoles(fromToken: readonly AppRole[], stored: readonly string[]): AppRole[] {

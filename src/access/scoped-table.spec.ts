@@ -1,11 +1,11 @@
 import { eq, sql } from 'drizzle-orm';
-import { Policy } from '../access/policy.js';
+import { z } from 'zod';
+import { defineResource, type RowRule } from './resource.js';
 import type { Principal } from '../auth/principal.js';
 import { openDatabase, type DatabaseHandle } from '../database/database.client.js';
 import { deals, users } from '../database/schema.js';
 import { ScopedTable } from './scoped-table.js';
 
-type DealField = 'id' | 'title' | 'ownerId';
 const principal = (id: string, over: Partial<Principal> = {}): Principal => ({
   id,
   sub: `sub-${id}`,
@@ -28,13 +28,26 @@ describe('ScopedTable statements shared by callers of the same shape', () => {
   });
   afterAll(() => handle.close());
 
-  const table = (policy: Policy<DealField>) =>
-    new ScopedTable(handle.db, deals, policy, { createdAt: { column: deals.createdAt, type: 'timestamptz' } });
+  const table = (rows: RowRule) =>
+    new ScopedTable(
+      handle.db,
+      defineResource({
+        name: 'deal',
+        table: deals,
+        fields: {
+          id: { column: deals.id, schema: z.uuid() },
+          title: { column: deals.title, schema: z.string() },
+          ownerId: { column: deals.ownerId, schema: z.uuid() },
+        },
+        sorts: { createdAt: deals.createdAt },
+        grants: { sales: { rows } },
+      }),
+    );
 
   it("binds each caller's own id, so two sales users never see each other's rows", async () => {
-    const own = table(new Policy<DealField>('deal', ['id', 'title', 'ownerId'], { sales: { rows: (u) => eq(deals.ownerId, u.id) } }));
+    const own = table((u) => eq(deals.ownerId, u.id));
     for (const sub of ['carol', 'henry']) {
-      const page = await own.list(principal(owners[sub]), { limit: 100, sort: '-createdAt', filters: [] });
+      const page = await own.list(principal(owners[sub]), { limit: 100, sort: '-createdAt' });
       const expected = await handle.db.select({ id: deals.id }).from(deals).where(eq(deals.ownerId, owners[sub]));
       expect(page.items.length).toBeGreaterThan(0);
       expect(page.items.map((d) => d.ownerId)).toEqual(Array(page.items.length).fill(owners[sub]));
@@ -43,8 +56,8 @@ describe('ScopedTable statements shared by callers of the same shape', () => {
   });
 
   it('refuses a row rule that reads a caller value the statement would bake in', async () => {
-    const leaky = table(new Policy<DealField>('deal', ['id', 'title', 'ownerId'], { sales: { rows: (u) => sql`${deals.title} = ${u.sub}` } }));
-    await expect(leaky.list(principal(owners.carol), { limit: 5, sort: '-createdAt', filters: [] })).rejects.toThrow(
+    const leaky = table((u) => sql`${deals.title} = ${u.sub}`);
+    await expect(leaky.list(principal(owners.carol), { limit: 5, sort: '-createdAt' })).rejects.toThrow(
       "row rules may read the caller's id, region and roles only, not sub",
     );
   });

@@ -1,0 +1,22 @@
+import { Inject, type Provider } from '@nestjs/common';
+import type { Database } from '../database/database.client.js';
+import { DATABASE } from '../database/database.module.js';
+import type { AnyResource } from './resource.js';
+import { ScopedTable } from './scoped-table.js';
+
+const tokens = new WeakMap<AnyResource, symbol>();
+const tokenOf = (resource: AnyResource) => {
+  let token = tokens.get(resource);
+  if (!token) tokens.set(resource, (token = Symbol(`ScopedTable(${resource.name})`)));
+  return token;
+};
+
+/** Provides the resource's ScopedTable to a feature module. */
+export const scopedTableProvider = (resource: AnyResource): Provider => ({
+  provide: tokenOf(resource),
+  inject: [DATABASE],
+  useFactory: (db: Database) => new ScopedTable(db, resource),
+});
+
+/** Inject a resource's table: `constructor(@InjectTable(dealResource) deals: ScopedTable)`. */
+export const InjectTable = (resource: AnyResource) => Inject(tokenOf(resource));

@@ -1,0 +1,217 @@
+import { ConflictException, ForbiddenException, NotFoundException, BadRequestException } from '@nestjs/common';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Principal } from '../auth/principal.js';
+import { decodeCursor, encodeCursor, keyset, positionType, type PositionType } from '../common/keyset.js';
+import type { Page } from '../common/list-query.js';
+import type { Database } from '../database/database.client.js';
+import { callerAsParameters, callerParameters, callerShape, StatementCache, type Params } from '../database/statements.js';
+import type { AnyResource, FieldView, ListQuery, UserReference } from './resource.js';
+
+type Row = Record<string, unknown>;
+
+/**
+ * Reads and writes one resource's table for a caller, enforcing its declaration: every
+ * statement carries the caller's row rule in its WHERE clause and selects the caller's
+ * field view (per row, in SQL), so rows and values outside their scope never leave the
+ * database. Every write is checked against the row as it will be, inside the same
+ * transaction, so a refused write changes nothing.
+ */
+export class ScopedTable {
+  private readonly statements = new StatementCache();
+  private readonly views = new Map<string, FieldView>();
+  private readonly sorts: Record<string, { column: AnyPgColumn; type: PositionType }>;
+  private readonly filters: string[];
+  private readonly id: AnyPgColumn;
+
+  constructor(
+    private readonly db: Database,
+    readonly resource: AnyResource,
+  ) {
+    this.sorts = Object.fromEntries(
+      Object.entries(resource.spec.sorts).map(([name, column]) => [name, { column, type: positionType(column) }]),
+    );
+    this.filters = Object.keys(resource.spec.filters ?? {}) as string[];
+    this.id = resource.columns.id;
+  }
+
+  /** One page in keyset order: (sort column, id), so pages never skip or repeat rows. */
+  async list(user: Principal, query: ListQuery): Promise<Page<Row>> {
+    const descending = query.sort.startsWith('-');
+    const key = this.sorts[query.sort.replace(/^-/, '')];
+    const cursor = query.cursor ? decodeCursor(query.cursor, query.sort, key.type) : undefined;
+    const filters = this.filters.filter((f) => query[f] !== undefined);
+    const shape = `list|${callerShape(user)}|${query.sort}|${cursor ? 'after' : 'first'}|${filters.join(',')}`;
+    const view = this.viewFor(user);
+    const order = keyset(key.column, this.id, descending, key.type);
+    const statement = this.statements.get(shape, () => {
+      const caller = callerAsParameters(user);
+      const conditions = [
+        this.resource.readScope(caller),
+        ...filters.map((f) => eq(this.resource.spec.fields[f].column, sql.placeholder(`filter_${f}`))),
+      ];
+      if (cursor) conditions.push(order.after(sql.placeholder('cursorValue'), sql.placeholder('cursorId')));
+      return this.db
+        .select({ ...this.resource.fieldView(caller).selection, _position: sql<string>`${key.column}::text`, _id: this.id })
+        .from(this.resource.table)
+        .where(and(...conditions))
+        .orderBy(...order.orderBy)
+        .limit(sql.placeholder('limit'));
+    });
+    const params: Params = { ...callerParameters(user), limit: query.limit + 1, cursorValue: cursor?.value, cursorId: cursor?.id };
+    for (const f of filters) params[`filter_${f}`] = query[f];
+    const rows = (await statement.execute(params)) as Array<Row & { _position: string; _id: string }>;
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    const next = rows.length > query.limit && last ? encodeCursor({ sort: query.sort, value: last._position, id: last._id }) : null;
+    return { items: page.map(({ _position, _id, ...item }) => present(item, view)), next };
+  }
+
+  async get(user: Principal, id: string): Promise<Row> {
+    const view = this.viewFor(user);
+    const statement = this.statements.get(`get|${callerShape(user)}`, () => {
+      const caller = callerAsParameters(user);
+      return this.db
+        .select(this.resource.fieldView(caller).selection)
+        .from(this.resource.table)
+        .where(and(eq(this.id, sql.placeholder('rowId')), this.resource.readScope(caller)))
+        .limit(1);
+    });
+    const [row] = (await statement.execute({ ...callerParameters(user), rowId: id })) as Row[];
+    if (!row) throw this.notFound(id);
+    return present(row, view);
+  }
+
+  /**
+   * Changes the given fields. The UPDATE's WHERE clause is the caller's write scope (out of
+   * scope: 404 as if absent; readable but not changeable: 403); then, in the same
+   * transaction, the row as it now is must still be within that scope and name only
+   * eligible users, or everything is rolled back.
+   */
+  async update(user: Principal, id: string, patch: Row): Promise<Row> {
+    const fields = Object.keys(patch);
+    if (fields.length === 0) throw new BadRequestException('the body names no field to change');
+    const scope = this.resource.writeScope(user, fields);
+    const stamp = 'updatedAt' in this.resource.columns ? { updatedAt: sql`now()` } : {};
+    const row = await this.write(async (tx) => {
+      const changed = await tx
+        .update(this.resource.table)
+        .set({ ...patch, ...stamp } as never)
+        .where(and(eq(this.id, id), scope))
+        .returning({ id: this.id });
+      if (changed.length === 0) return undefined;
+      return this.verified(tx, user, id, fields, scope, `this change would take the ${this.resource.name} outside what you may change`);
+    });
+    if (row) return row;
+    await this.get(user, id); // 404 when the caller cannot even see it
+    throw new ForbiddenException(`you may read but not change this ${this.resource.name}`);
+  }
+
+  /**
+   * Creates a row from a request body. A parent the body names (a deal's customer) is read
+   * through the parent's own rules, so one outside the caller's scope is 404 as on a read;
+   * the new row must pass the caller's create check and name only eligible users, checked
+   * on the row as inserted, in the same transaction.
+   */
+  async create(user: Principal, body: Row): Promise<Row> {
+    const spec = this.resource.spec.create;
+    if (!spec) throw new ForbiddenException(`${this.resource.name}s cannot be created`);
+    return (await this.write(async (tx) => {
+      let parent: Row = {};
+      if (spec.parent) {
+        const of = spec.parent.resource();
+        const parentId = body[spec.parent.field] as string;
+        const columns = Object.fromEntries(spec.parent.columns.map((c) => [c, of.columns[c]]));
+        const [found] = await tx.select(columns).from(of.table).where(and(eq(of.columns.id, parentId), of.readScope(user))).limit(1);
+        if (!found) throw new NotFoundException(`${of.name} ${parentId} not found`);
+        parent = found;
+      }
+      const [inserted] = await tx
+        .insert(this.resource.table)
+        .values(spec.values(user, body as never, parent) as never)
+        .returning({ id: this.id });
+      const id = inserted.id as string;
+      const refs = this.resource.references.map(([f]) => f);
+      return this.verified(tx, user, id, refs, this.resource.createCheck(user), `you may not create this ${this.resource.name}: it would be outside what your roles may create`);
+    }))!;
+  }
+
+  /** Deletes a row within the caller's delete scope; a row others still refer to is 409. */
+  async remove(user: Principal, id: string): Promise<void> {
+    let removed: unknown[];
+    try {
+      removed = await this.db.delete(this.resource.table).where(and(eq(this.id, id), this.resource.deleteScope(user))).returning({ id: this.id });
+    } catch (err) {
+      if (sqlState(err) === '23503') throw new ConflictException(`${this.resource.name} ${id} is still referred to by other records; delete those first`);
+      throw err;
+    }
+    if (removed.length === 1) return;
+    await this.get(user, id);
+    throw new ForbiddenException(`you may read but not delete this ${this.resource.name}`);
+  }
+
+  /**
+   * The written row as the caller sees it, after checking it as it now is: the users it
+   * names must be eligible (400, the same for an unknown id) and it must be within `check`
+   * (403). Throwing here rolls the transaction back.
+   */
+  private async verified(tx: Database, user: Principal, id: string, written: readonly string[], check: SQL | undefined, refused: string) {
+    const view = this.resource.fieldView(user);
+    const refs = this.resource.references.filter(([f]) => written.includes(f));
+    const flags = Object.fromEntries(refs.map(([f, ref]) => [`_eligible_${f}`, this.resource.eligible(f, ref)]));
+    const [row] = (await tx
+      .select({ ...view.selection, ...flags, _check: check ? sql<boolean>`coalesce(${check}, false)` : sql<boolean>`true` })
+      .from(this.resource.table)
+      .where(eq(this.id, id))) as Row[];
+    for (const [f, ref] of refs) if (!row[`_eligible_${f}`]) throw this.ineligible(f, ref);
+    if (!row._check) throw new ForbiddenException(refused);
+    const { _check, ...rest } = row;
+    for (const f of Object.keys(flags)) delete rest[f];
+    return present(rest, view);
+  }
+
+  /** Runs a write in a transaction; a reference to a user that does not exist answers like an ineligible one. */
+  private async write<T>(work: (tx: Database) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction((tx) => work(tx as unknown as Database));
+    } catch (err) {
+      const constraint = sqlState(err) === '23503' ? constraintOf(err) : undefined;
+      const ref = constraint && this.resource.references.find(([f]) => constraint.includes(`_${this.resource.spec.fields[f].column.name}_`));
+      throw ref ? this.ineligible(...ref) : err;
+    }
+  }
+
+  private ineligible(field: string, ref: UserReference) {
+    const nullable = !this.resource.spec.fields[field].column.notNull;
+    const region = ref.sameRegion ? ` of the ${this.resource.name}'s region` : '';
+    return new BadRequestException(`${field} must ${nullable ? 'be null or ' : ''}name a ${ref.role} user${region}`);
+  }
+
+  /** The caller's field view groups (which fields each row flag governs), computed once per set of roles. */
+  private viewFor(user: Principal): FieldView {
+    const key = user.roles.join(',');
+    let view = this.views.get(key);
+    if (!view) {
+      view = { selection: {}, groups: this.resource.fieldView(callerAsParameters(user)).groups };
+      this.views.set(key, view);
+    }
+    return view;
+  }
+
+  private notFound(id: string) {
+    return new NotFoundException(`${this.resource.name} ${id} not found`);
+  }
+}
+
+/** Drops the fields each view group hides on this row, and the group flags. */
+function present(row: Row, view: FieldView): Row {
+  for (const { flag, fields } of view.groups) {
+    if (!row[flag]) for (const f of fields) delete row[f];
+    delete row[flag];
+  }
+  return row;
+}
+
+const causeOf = (err: unknown) => ((err as { cause?: unknown }).cause ?? err) as { code?: string; constraint?: string };
+const sqlState = (err: unknown) => causeOf(err)?.code;
+const constraintOf = (err: unknown) => causeOf(err)?.constraint;
