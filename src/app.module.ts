@@ -1,4 +1,4 @@
-import { Module, StandardSchemaValidationPipe, type DynamicModule } from '@nestjs/common';
+import { Module, StandardSchemaValidationPipe, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
@@ -17,8 +17,11 @@ import { PrivacyModule } from './privacy/privacy.module.js';
 
 @Module({})
 export class AppModule {
-  /** The whole application for one validated configuration (see config/config.schema.ts). */
-  static forRoot(config: AppConfig, options: { logDestination?: DestinationStream } = {}): DynamicModule {
+  /**
+   * The whole application for one validated configuration (see config/config.schema.ts).
+   * `features` adds resource modules of your own (see "Bring your own data" in the README).
+   */
+  static forRoot(config: AppConfig, options: { logDestination?: DestinationStream; features?: Type[] } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -30,6 +33,7 @@ export class AppModule {
         CustomersModule,
         DealsModule,
         TicketsModule,
+        ...(options.features ?? []),
         HealthModule,
         OpenApiModule,
         PrivacyModule,

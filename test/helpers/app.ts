@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
@@ -20,7 +20,7 @@ export interface TestApp {
  * environment names a database. Nothing is mocked: requests go through Express, the
  * guards, the Passport strategy and the database.
  */
-export async function createTestApp(env: Env, options: { logDestination?: DestinationStream } = {}): Promise<TestApp> {
+export async function createTestApp(env: Env, options: { logDestination?: DestinationStream; features?: Type[] } = {}): Promise<TestApp> {
   const config = loadConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent', RATE_LIMIT_PER_USER: '0', RATE_LIMIT_PER_ANONYMOUS: '0', ...env });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, options)] }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
