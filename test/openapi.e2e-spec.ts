@@ -30,6 +30,10 @@ async function checkDocument(doc: Json) {
   const ops = operations(doc);
   const ids = ops.map((o) => o.op.operationId);
   expect(new Set(ids).size).toBe(ids.length);
+  expect(ids.length).toBeLessThanOrEqual(30); // GPT Actions' limit
+  for (const write of ['createCustomer', 'deleteCustomer', 'createDeal', 'updateDeal', 'deleteDeal', 'createTicket', 'updateTicket', 'deleteTicket']) {
+    expect(ids).toContain(write);
+  }
   for (const { path, method, op } of ops) {
     const where = `${method.toUpperCase()} ${path}`;
     expect([where, op.operationId]).toEqual([where, expect.stringMatching(/^[a-z][A-Za-z]+$/)]);
@@ -39,9 +43,12 @@ async function checkDocument(doc: Json) {
       expect([where, p.name, typeof p.description === 'string' && p.description.length <= 700]).toEqual([where, p.name, true]);
     }
     expect([where, op['x-openai-isConsequential']]).toEqual([where, method !== 'get']);
-    const success = op.responses['200'] ?? op.responses['204'];
+    const success = op.responses['200'] ?? op.responses['201'] ?? op.responses['204'];
     expect([where, Boolean(success)]).toEqual([where, true]);
-    if (op.responses['200']) expect([where, Boolean(op.responses['200'].content?.['application/json']?.schema)]).toEqual([where, true]);
+    for (const status of ['200', '201']) {
+      if (op.responses[status]) expect([where, Boolean(op.responses[status].content?.['application/json']?.schema)]).toEqual([where, true]);
+    }
+    if (method === 'post' && path.startsWith('/api/')) expect([where, Object.keys(op.responses).filter((s) => s.startsWith('2'))]).toEqual([where, ['201']]);
     for (const [status, response] of Object.entries(op.responses as Json)) {
       if (Number(status) >= 400) expect(response.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     }
@@ -64,8 +71,9 @@ describe('GET /openapi.json in cookie mode', () => {
   it('is a valid OpenAPI document within the GPT Action limits', async () => {
     const ops = await checkDocument(doc);
     expect(ops.map((o) => o.op.operationId).sort()).toEqual([
-      'checkHealth', 'devLogin', 'getCustomer', 'getDeal', 'getTicket', 'listCustomers', 'listDeals', 'listTickets',
-      'listUsers', 'logout', 'setUserRoles', 'updateDeal', 'updateTicket', 'whoAmI',
+      'checkHealth', 'createCustomer', 'createDeal', 'createTicket', 'deleteCustomer', 'deleteDeal', 'deleteTicket', 'devLogin',
+      'getCustomer', 'getDeal', 'getTicket', 'listCustomers', 'listDeals', 'listTickets', 'listUsers', 'logout', 'setUserRoles',
+      'updateDeal', 'updateTicket', 'whoAmI',
     ]);
   });
 

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal.js';
 import { decodeCursor, encodeCursor, keyset, positionType, type PositionType } from '../common/keyset.js';
 import type { Page } from '../common/list-query.js';
 import type { Database } from '../database/database.client.js';
+import { sqlError } from '../database/database-errors.js';
 import { callerAsParameters, callerParameters, callerShape, StatementCache, type Params } from '../database/statements.js';
 import type { AnyResource, FieldView, ListQuery, UserReference } from './resource.js';
 
@@ -43,9 +44,9 @@ export class ScopedTable {
     const filters = this.filters.filter((f) => query[f] !== undefined);
     const shape = `list|${callerShape(user)}|${query.sort}|${cursor ? 'after' : 'first'}|${filters.join(',')}`;
     const view = this.viewFor(user);
-    const order = keyset(key.column, this.id, descending, key.type);
     const statement = this.statements.get(shape, () => {
       const caller = callerAsParameters(user);
+      const order = keyset(key.column, this.id, descending, key.type);
       const conditions = [
         this.resource.readScope(caller),
         ...filters.map((f) => eq(this.resource.spec.fields[f].column, sql.placeholder(`filter_${f}`))),
@@ -142,7 +143,7 @@ export class ScopedTable {
     try {
       removed = await this.db.delete(this.resource.table).where(and(eq(this.id, id), this.resource.deleteScope(user))).returning({ id: this.id });
     } catch (err) {
-      if (sqlState(err) === '23503') throw new ConflictException(`${this.resource.name} ${id} is still referred to by other records; delete those first`);
+      if (sqlError(err)?.code === '23503') throw new ConflictException(`${this.resource.name} ${id} is still referred to by other records; delete those first`);
       throw err;
     }
     if (removed.length === 1) return;
@@ -175,7 +176,8 @@ export class ScopedTable {
     try {
       return await this.db.transaction((tx) => work(tx as unknown as Database));
     } catch (err) {
-      const constraint = sqlState(err) === '23503' ? constraintOf(err) : undefined;
+      const failed = sqlError(err);
+      const constraint = failed?.code === '23503' ? failed.constraint : undefined;
       const ref = constraint && this.resource.references.find(([f]) => constraint.includes(`_${this.resource.spec.fields[f].column.name}_`));
       throw ref ? this.ineligible(...ref) : err;
     }
@@ -211,7 +213,3 @@ function present(row: Row, view: FieldView): Row {
   }
   return row;
 }
-
-const causeOf = (err: unknown) => ((err as { cause?: unknown }).cause ?? err) as { code?: string; constraint?: string };
-const sqlState = (err: unknown) => causeOf(err)?.code;
-const constraintOf = (err: unknown) => causeOf(err)?.constraint;

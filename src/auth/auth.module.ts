@@ -10,7 +10,7 @@ import { UsersModule } from '../users/users.module.js';
 import { DevLoginController } from './dev-login.controller.js';
 import { AUTH_STRATEGY, AuthenticationGuard } from './guards/authentication.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
-import { HttpErrorHeadersFilter } from './http-error.filter.js';
+import { HttpErrorFilter } from './http-error.filter.js';
 import { ProtectedResourceController } from './protected-resource.controller.js';
 import { OidcDiscovery } from './jwt/oidc-discovery.js';
 import { CookieStrategy } from './strategies/cookie.strategy.js';
@@ -55,7 +55,7 @@ export class AuthModule implements NestModule {
         { provide: APP_GUARD, useClass: AuthenticationGuard },
         { provide: APP_GUARD, useExisting: RateLimitGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
-        { provide: APP_FILTER, useClass: HttpErrorHeadersFilter },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
       exports: [AUTH_STRATEGY, OidcDiscovery],
     };

@@ -36,7 +36,8 @@ try {
   process.exit(1);
 }
 const started = Date.now();
-const handle = await openDatabase({ ...config.database, seedDemoData: true });
+// A bulk load is not a request: one INSERT ... SELECT chunk may run longer than a request may.
+const handle = await openDatabase({ ...config.database, seedDemoData: true, statementTimeoutMs: 0 });
 try {
   await generateData(handle.db, {
     customers,

@@ -28,7 +28,15 @@ describe('loadConfig', () => {
   it('defaults to cookie mode on the embedded database with a generated cookie secret', () => {
     const config = loadConfig({});
     expect(config.auth).toMatchObject({ type: 'cookie', cookieSecretGenerated: true, cookieSecure: false });
-    expect(config.database).toEqual({ url: undefined, dataDir: './data', seedDemoData: true, userCacheMs: 10_000 });
+    expect(config.database).toEqual({
+      url: undefined,
+      dataDir: './data',
+      seedDemoData: true,
+      userCacheMs: 10_000,
+      statementTimeoutMs: 5000,
+      poolSize: 10,
+      poolTimeoutMs: 5000,
+    });
     expect(config.app).toMatchObject({ port: 3000, host: '127.0.0.1', publicUrl: 'http://localhost:3000' });
   });
 
@@ -146,6 +154,10 @@ describe('loadConfig', () => {
     expect(problemsOf({ SEED_DEMO_DATA: 'maybe' })[0]).toBe('SEED_DEMO_DATA must be true or false (got "maybe")');
     expect(problemsOf({ USER_CACHE_SECONDS: '-1' })[0]).toBe('USER_CACHE_SECONDS must be a whole number from 0 to 300 (got "-1")');
     expect(loadConfig({ USER_CACHE_SECONDS: '0' }).database.userCacheMs).toBe(0);
+    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '0' }).database.statementTimeoutMs).toBe(0);
+    expect(problemsOf({ DATABASE_POOL_SIZE: '0' })[0]).toBe('DATABASE_POOL_SIZE must be a whole number from 1 to 1000 (got "0")');
+    // 0 would make pg-pool wait for a connection forever
+    expect(problemsOf({ DATABASE_POOL_TIMEOUT_MS: '0' })[0]).toBe('DATABASE_POOL_TIMEOUT_MS must be a whole number from 1 to 600000 (got "0")');
     expect(problemsOf({ DATABASE_URL: 'mysql://x' })[0]).toMatch(/^DATABASE_URL must be a PostgreSQL URL/);
     expect(problemsOf({ PUBLIC_URL: 'ftp://x' })[0]).toMatch(/^PUBLIC_URL must be an http\(s\) URL/);
   });

@@ -54,6 +54,11 @@ export interface AppConfig {
     seedDemoData: boolean;
     /** How long a signed-in user's row may be reused (0: read it on every request). */
     userCacheMs: number;
+    /** PostgreSQL: longest a statement may run, lock waits included (0: no limit). */
+    statementTimeoutMs: number;
+    /** PostgreSQL: connections in the pool, and how long a request waits for a free one. */
+    poolSize: number;
+    poolTimeoutMs: number;
   };
 }
 
@@ -127,6 +132,9 @@ const envSchema = z.object({
   DATA_DIR: optional,
   SEED_DEMO_DATA: bool('SEED_DEMO_DATA'),
   USER_CACHE_SECONDS: int('USER_CACHE_SECONDS', 0, 300, 10),
+  DATABASE_STATEMENT_TIMEOUT_MS: int('DATABASE_STATEMENT_TIMEOUT_MS', 0, 3_600_000, 5000),
+  DATABASE_POOL_SIZE: int('DATABASE_POOL_SIZE', 1, 1000, 10),
+  DATABASE_POOL_TIMEOUT_MS: int('DATABASE_POOL_TIMEOUT_MS', 1, 600_000, 5000),
 });
 type Env = z.output<typeof envSchema>;
 
@@ -316,6 +324,9 @@ function databaseConfig(env: Env, nodeEnv: string, problems: string[]): AppConfi
     dataDir: env.DATA_DIR ?? './data',
     seedDemoData: env.SEED_DEMO_DATA ?? (url === undefined && !production),
     userCacheMs: env.USER_CACHE_SECONDS * 1000,
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    poolSize: env.DATABASE_POOL_SIZE,
+    poolTimeoutMs: env.DATABASE_POOL_TIMEOUT_MS,
   };
 }
 

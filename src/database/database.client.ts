@@ -34,17 +34,31 @@ const MIGRATION_LOCK = 7_265_746_101;
 
 export const isInMemory = (dataDir: string) => dataDir === 'memory://' || dataDir === ':memory:';
 
+export interface DatabaseOptions {
+  url?: string;
+  dataDir: string;
+  seedDemoData: boolean;
+  /** PostgreSQL only; absent: no limit, 10 connections, 5 s wait (config.schema.ts sets them for the app). */
+  statementTimeoutMs?: number;
+  poolSize?: number;
+  poolTimeoutMs?: number;
+}
+
 /**
  * Opens the database rolegate was configured with and brings its schema up to date:
  * PostgreSQL when a URL is given, otherwise embedded PGlite (Postgres as WASM, kept in
  * `dataDir`, or in memory). Both run the same Drizzle migrations.
  */
-export async function openDatabase(opts: { url?: string; dataDir: string; seedDemoData: boolean }): Promise<DatabaseHandle> {
-  const handle = opts.url ? await openPostgres(opts.url) : await openPglite(opts.dataDir);
+export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
+  const handle = opts.url ? await openPostgres(opts.url, opts) : await openPglite(opts.dataDir);
   if (opts.seedDemoData) await seedDemoData(handle.db);
   return handle;
 }
 
+/**
+ * PGlite runs one statement at a time inside this process and cannot cancel one, so it
+ * has no statement timeout and no pool: a slow query delays the requests behind it.
+ */
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   if (!isInMemory(dataDir)) mkdirSync(dataDir, { recursive: true });
   const client = new PGlite(isInMemory(dataDir) ? undefined : dataDir);
@@ -67,24 +81,34 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   };
 }
 
-async function openPostgres(url: string): Promise<DatabaseHandle> {
+/**
+ * A bounded pool: a request waits at most `poolTimeoutMs` for a connection and a statement
+ * runs at most `statementTimeoutMs` (lock waits included), so a stuck database answers
+ * 503 (database-errors.ts) instead of piling up requests until memory runs out.
+ */
+async function openPostgres(url: string, opts: DatabaseOptions): Promise<DatabaseHandle> {
   const pool = new pg.Pool({
     connectionString: url,
-    max: 10,
-    connectionTimeoutMillis: 5000,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: opts.poolTimeoutMs ?? 5000,
   });
   pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
-  // Reads are named prepared statements (common/scoped-table.ts): plan each execution with
+  // Reads are named prepared statements (access/scoped-table.ts): plan each execution with
   // its values, so an owner with most of the rows never gets a generic plan. Queued ahead
-  // of the connection's first query; set per connection so a URL's own options stay.
-  pool.on('connect', (client) => void client.query('SET plan_cache_mode = force_custom_plan').catch(() => undefined));
+  // of the connection's first query; set per connection so a URL's own options stay
+  // (a URL's statement_timeout too, unless one is configured here).
+  const timeout = opts.statementTimeoutMs ? `; SET statement_timeout = ${Math.trunc(opts.statementTimeoutMs)}` : '';
+  pool.on('connect', (client) => void client.query(`SET plan_cache_mode = force_custom_plan${timeout}`).catch(() => undefined));
   const client = await pool.connect();
   try {
+    // Waiting for another instance's migrations, and the migrations themselves, may take
+    // longer than a request may.
+    await client.query('SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS });
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    client.release();
+    client.release(true); // closed, not pooled: it has no statement timeout
   }
   const db = drizzlePg(pool, { schema }) as unknown as Database;
   const channels: PgChannel[] = [];
