@@ -14,6 +14,8 @@ export const userResource = defineResource({
     email: { column: users.email, schema: z.string().nullable() },
     region: { column: users.region, schema: z.enum(REGIONS).nullable() },
     roles: { column: users.roles, schema: z.array(z.enum(APP_ROLES)).describe('Roles assigned inside rolegate') },
+    tokenRoles: { column: users.tokenRoles, schema: z.array(z.enum(APP_ROLES)).describe("Roles the user's latest token carried") },
+    tokenRegion: { column: users.tokenRegion, schema: z.enum(REGIONS).nullable().describe("Region the user's latest token carried") },
   },
   sorts: { createdAt: users.createdAt, sub: users.sub },
   grants: { admin: { rows: all } },

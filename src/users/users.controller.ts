@@ -27,7 +27,7 @@ export class UsersController {
   @Operation({
     id: 'listUsers',
     summary: 'List users and the roles assigned to them inside rolegate (admins only)',
-    description: 'Every known user with the roles assigned inside rolegate; roles from tokens are not stored. Admins only. Paginated.',
+    description: "Every known user with the roles assigned inside rolegate and those their latest token carried (both count when naming owners and assignees). Admins only. Paginated.",
     returns: userResource.pageSchema,
   })
   list(@CurrentUser() user: Principal, @Query({ schema: userResource.listQuery }) q: UserListQuery) {

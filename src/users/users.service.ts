@@ -14,6 +14,9 @@ import { userResource } from './user.resource.js';
 
 export type UserListQuery = z.output<typeof userResource.listQuery>;
 
+/** Users are an admin's resource; setRoles answers with an admin's view of the user. */
+const adminView = { roles: ['admin'] } as Principal;
+
 @Injectable()
 export class UsersService implements OnModuleInit {
   private readonly db: Database;
@@ -78,7 +81,7 @@ export class UsersService implements OnModuleInit {
       .update(users)
       .set({ roles: APP_ROLES.filter((r) => roles.includes(r)), updatedAt: sql`now()` })
       .where(eq(users.id, id))
-      .returning({ id: users.id, sub: users.sub, name: users.name, email: users.email, region: users.region, roles: users.roles });
+      .returning(userResource.fieldView(adminView).selection);
     if (!row) throw new NotFoundException(`user ${id} not found`);
     this.cache.invalidate(id); // here at once; other instances hear it from the database
     return row;
