@@ -1,6 +1,7 @@
 -- Eligibility: what the user's latest token said (roles, region), recorded at sign-in.
 ALTER TABLE "users" ADD COLUMN "token_roles" text[] DEFAULT '{}'::text[] NOT NULL;--> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "token_region" text;--> statement-breakpoint
+ALTER TABLE "users" ADD COLUMN "token_region_claimed" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 -- Tickets keep their customer's owner (like its region) so "tickets of customers they own" is an indexed equality.
 ALTER TABLE "tickets" ADD COLUMN "customer_owner_id" uuid;--> statement-breakpoint
 UPDATE "tickets" t SET "customer_owner_id" = c."owner_id" FROM "customers" c WHERE c."id" = t."customer_id";--> statement-breakpoint

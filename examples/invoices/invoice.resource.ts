@@ -27,6 +27,7 @@ export const invoiceResource = defineResource({
     collectionNote: { column: invoices.collectionNote, schema: z.string().nullable().describe("Finance's remark") },
   },
   sorts: { createdAt: invoices.createdAt, dueDate: invoices.dueDate },
+  scopes: [invoices.region, invoices.customerOwnerId],
   filters: { customerId: uuidFilter('customerId', 'Only invoices of this customer id') },
   update: { paidOn: isoDate('paidOn').nullable(), collectionNote: z.string().max(500).nullable() },
   create: {

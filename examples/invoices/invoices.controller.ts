@@ -37,14 +37,14 @@ export class InvoicesController {
   @Post()
   @Roles(...invoice.creators)
   @Operation({ id: 'createInvoice', summary: 'Issue an invoice to a customer', description: 'Admins for any customer, managers for customers of their region.', returns: invoice.schema, status: 201 })
-  create(@CurrentUser() user: Principal, @Body({ schema: invoice.createSchema! }) body: z.output<typeof invoice.createSchema & {}>) {
+  create(@CurrentUser() user: Principal, @Body({ schema: invoice.createSchema }) body: z.output<typeof invoice.createSchema>) {
     return this.invoices.create(user, body);
   }
 
   @Patch(':id')
   @Roles(...invoice.updaters)
   @Operation({ id: 'updateInvoice', summary: 'Record a payment or a collection note', description: 'Managers (own region) and admins.', returns: invoice.schema })
-  update(@CurrentUser() user: Principal, @IdParam() id: string, @Body({ schema: invoice.patchSchema! }) patch: z.output<typeof invoice.patchSchema & {}>) {
+  update(@CurrentUser() user: Principal, @IdParam() id: string, @Body({ schema: invoice.patchSchema }) patch: z.output<typeof invoice.patchSchema>) {
     return this.invoices.update(user, id, patch);
   }
 }

@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
-import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { getTableConfig, type AnyPgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { listQuery } from '../common/list-query.js';
@@ -8,7 +8,10 @@ import { nonEmptyPatch } from '../common/patch.js';
 import { users } from '../database/schema.js';
 import { APP_ROLES, type AppRole } from './roles.js';
 
-/** Which rows a role sees: all of them, or those matching a condition built from the caller. */
+/**
+ * Which rows a role sees: all of them, or those matching a condition built from the caller.
+ * A condition that comes out undefined (drizzle's `and()` of nothing) means no rows.
+ */
 export type RowRule = 'all' | ((user: Principal) => SQL | undefined);
 
 export const all = 'all' as const;
@@ -65,8 +68,15 @@ export interface ResourceSpec<F extends string, B extends z.ZodRawShape> {
   name: string;
   table: PgTable;
   fields: Record<F, FieldSpec>;
-  /** Sort keys (the first is the default, descending) and their columns; each must be backed by indexes (schema.ts). */
+  /** Sort keys (the first is the default, descending) and their columns. */
   sorts: Record<string, AnyPgColumn>;
+  /**
+   * The columns row rules select on with an equality (region, owner). Every sort needs an
+   * index on (scope, sort, id) for each of them, and one on (sort, id) when a role sees
+   * every row, so each role's page is read in index order; the declaration is refused at
+   * start-up when the table lacks one.
+   */
+  scopes?: readonly AnyPgColumn[];
   /** Equality filters of lists: field name → query parameter schema. */
   filters?: Partial<Record<NoInfer<F>, z.ZodType>>;
   /** Fields a PATCH may name, with their input schemas; who may change which is in `grants`. */
@@ -102,8 +112,8 @@ export class Resource<F extends string, B extends z.ZodRawShape = z.ZodRawShape>
   readonly fields: readonly F[];
   readonly columns: Record<string, AnyPgColumn>;
   readonly listQuery: z.ZodType<ListQuery, unknown>;
-  readonly patchSchema;
-  readonly createSchema;
+  private readonly patch;
+  private readonly create;
   /** The response schema: a field some role cannot see is optional, with a note saying for whom it is absent. */
   readonly schema;
   readonly pageSchema;
@@ -114,9 +124,10 @@ export class Resource<F extends string, B extends z.ZodRawShape = z.ZodRawShape>
     this.fields = Object.keys(spec.fields) as F[];
     this.columns = getTableColumns(spec.table) as Record<string, AnyPgColumn>;
     const sorts = Object.keys(spec.sorts) as [string, ...string[]];
+    checkDeclaration(spec as unknown as ResourceSpec<F, z.ZodRawShape>, this.fields);
     this.listQuery = listQuery(sorts, (spec.filters ?? {}) as z.ZodRawShape) as unknown as z.ZodType<ListQuery, unknown>;
-    this.patchSchema = spec.update ? nonEmptyPatch(spec.update as z.ZodRawShape) : undefined;
-    this.createSchema = spec.create ? z.strictObject(spec.create.body) : undefined;
+    this.patch = spec.update ? nonEmptyPatch(spec.update as z.ZodRawShape) : undefined;
+    this.create = spec.create ? z.strictObject(spec.create.body) : undefined;
     const label = capitalise(spec.name);
     this.schema = z.object(Object.fromEntries(this.fields.map((f) => [f, this.fieldSchema(f)]))).meta({ id: label });
     this.pageSchema = z
@@ -133,6 +144,18 @@ export class Resource<F extends string, B extends z.ZodRawShape = z.ZodRawShape>
     if (hiddenFor.length === 0) return schema;
     const note = `Absent for ${hiddenFor.join(', ')}, unless another role of the caller shows it on that row`;
     return schema.optional().describe(schema.description ? `${schema.description}. ${note}` : note);
+  }
+
+  /** The PATCH body: the declared `update` fields, each optional, at least one. */
+  get patchSchema() {
+    if (!this.patch) throw new Error(`${this.name} declares no update fields; it has no PATCH route`);
+    return this.patch;
+  }
+
+  /** The POST body: the declared `create.body`. */
+  get createSchema() {
+    if (!this.create) throw new Error(`${this.name} declares no create; it has no POST route`);
+    return this.create;
   }
 
   /** Roles that may read this resource at all; anyone else gets 403. */
@@ -242,7 +265,7 @@ export class Resource<F extends string, B extends z.ZodRawShape = z.ZodRawShape>
    */
   eligible(field: F, ref: UserReference): SQL {
     const column = this.spec.fields[field].column;
-    const region = ref.sameRegion ? sql` and coalesce(${users.tokenRegion}, ${users.region}) = ${this.columns.region}` : sql``;
+    const region = ref.sameRegion ? sql` and ${userRegion} = ${this.columns.region}` : sql``;
     return sql`(${column} is null or exists (select 1 from ${users} where ${users.id} = ${column} and (${ref.role} = any(${users.roles}) or ${ref.role} = any(${users.tokenRoles}))${region}))`;
   }
 }
@@ -264,6 +287,39 @@ function union(rules: RowRule[], user: Principal): SQL | undefined {
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** A user's region as their principal has it: the latest token's region claim when it had one, else the stored region. */
+const userRegion = sql`(case when ${users.tokenRegionClaimed} then ${users.tokenRegion} else ${users.region} end)`;
+
+/**
+ * Refuses, at start-up, a declaration that would leak or be slow: a sort or filter on a
+ * field some role hides (the order, the cursor or the filter would reveal it), a hidden or
+ * writable field that is not declared, and a sort without the indexes that serve it.
+ */
+function checkDeclaration<F extends string>(spec: ResourceSpec<F, z.ZodRawShape>, fields: readonly F[]): void {
+  const problem = (what: string): never => {
+    throw new Error(`resource ${spec.name}: ${what}`);
+  };
+  const grants = Object.entries(spec.grants) as Array<[AppRole, Grant<F>]>;
+  const hidden = new Set(grants.flatMap(([, g]) => g.hide ?? []));
+  for (const [role, g] of grants) {
+    for (const f of g.hide ?? []) if (!fields.includes(f)) problem(`${role} hides ${f}, which is not a field`);
+    for (const f of g.update ?? []) if (!spec.update?.[f]) problem(`${role} may update ${f}, which is not in update`);
+  }
+  const columnsOf = (f: F) => spec.fields[f].column;
+  for (const f of Object.keys(spec.filters ?? {}) as F[]) {
+    if (!fields.includes(f)) problem(`filter ${f} is not a field`);
+    if (hidden.has(f)) problem(`filter ${f} is on a field some role hides`);
+  }
+  const hiddenColumns = new Set([...hidden].map(columnsOf));
+  const indexes = getTableConfig(spec.table).indexes.map((i) => i.config.columns.map((c) => (c as { name?: string }).name).join(','));
+  const everyRow = grants.some(([, g]) => g.rows === all);
+  for (const [name, column] of Object.entries(spec.sorts)) {
+    if (hiddenColumns.has(column)) problem(`sort ${name} is on a field some role hides`);
+    const needed = [...(everyRow ? [[column.name, 'id']] : []), ...(spec.scopes ?? []).map((scope) => [scope.name, column.name, 'id'])];
+    for (const index of needed) if (!indexes.includes(index.join(','))) problem(`sort ${name} needs an index on (${index.join(', ')})`);
+  }
+}
 
 /** A condition that needs the caller's region; no region means no rows. */
 export const inRegion = (column: AnyPgColumn, user: Principal): SQL => (user.region ? eq(column, user.region) : nothing);

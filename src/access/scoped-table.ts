@@ -1,4 +1,4 @@
-import { ConflictException, ForbiddenException, NotFoundException, BadRequestException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, NotFoundException } from '@nestjs/common';
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Principal } from '../auth/principal.js';
@@ -20,7 +20,7 @@ type Row = Record<string, unknown>;
  */
 export class ScopedTable {
   private readonly statements = new StatementCache();
-  private readonly views = new Map<string, FieldView>();
+  private readonly groups = new Map<string, FieldGroups>();
   private readonly sorts: Record<string, { column: AnyPgColumn; type: PositionType }>;
   private readonly filters: string[];
   private readonly id: AnyPgColumn;
@@ -43,7 +43,7 @@ export class ScopedTable {
     const cursor = query.cursor ? decodeCursor(query.cursor, query.sort, key.type) : undefined;
     const filters = this.filters.filter((f) => query[f] !== undefined);
     const shape = `list|${callerShape(user)}|${query.sort}|${cursor ? 'after' : 'first'}|${filters.join(',')}`;
-    const view = this.viewFor(user);
+    const groups = this.groupsFor(user);
     const statement = this.statements.get(shape, () => {
       const caller = callerAsParameters(user);
       const order = keyset(key.column, this.id, descending, key.type);
@@ -65,11 +65,11 @@ export class ScopedTable {
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     const next = rows.length > query.limit && last ? encodeCursor({ sort: query.sort, value: last._position, id: last._id }) : null;
-    return { items: page.map(({ _position, _id, ...item }) => present(item, view)), next };
+    return { items: page.map(({ _position, _id, ...item }) => dropHiddenFields(item, groups)), next };
   }
 
   async get(user: Principal, id: string): Promise<Row> {
-    const view = this.viewFor(user);
+    const groups = this.groupsFor(user);
     const statement = this.statements.get(`get|${callerShape(user)}`, () => {
       const caller = callerAsParameters(user);
       return this.db
@@ -80,7 +80,7 @@ export class ScopedTable {
     });
     const [row] = (await statement.execute({ ...callerParameters(user), rowId: id })) as Row[];
     if (!row) throw this.notFound(id);
-    return present(row, view);
+    return dropHiddenFields(row, groups);
   }
 
   /**
@@ -137,15 +137,10 @@ export class ScopedTable {
     }))!;
   }
 
-  /** Deletes a row within the caller's delete scope; a row others still refer to is 409. */
+  /** Deletes a row within the caller's delete scope; a row others still refer to is 409, and stays. */
   async remove(user: Principal, id: string): Promise<void> {
-    let removed: unknown[];
-    try {
-      removed = await this.db.delete(this.resource.table).where(and(eq(this.id, id), this.resource.deleteScope(user))).returning({ id: this.id });
-    } catch (err) {
-      if (sqlError(err)?.code === '23503') throw new ConflictException(`${this.resource.name} ${id} is still referred to by other records; delete those first`);
-      throw err;
-    }
+    // A row others still refer to fails on its foreign keys: 409 (database-errors.ts).
+    const removed = await this.db.delete(this.resource.table).where(and(eq(this.id, id), this.resource.deleteScope(user))).returning({ id: this.id });
     if (removed.length === 1) return;
     await this.get(user, id);
     throw new ForbiddenException(`you may read but not delete this ${this.resource.name}`);
@@ -168,7 +163,7 @@ export class ScopedTable {
     if (!row._check) throw new ForbiddenException(refused);
     const { _check, ...rest } = row;
     for (const f of Object.keys(flags)) delete rest[f];
-    return present(rest, view);
+    return dropHiddenFields(rest, view.groups);
   }
 
   /** Runs a write in a transaction; a reference to a user that does not exist answers like an ineligible one. */
@@ -177,8 +172,7 @@ export class ScopedTable {
       return await this.db.transaction((tx) => work(tx as unknown as Database));
     } catch (err) {
       const failed = sqlError(err);
-      const constraint = failed?.code === '23503' ? failed.constraint : undefined;
-      const ref = constraint && this.resource.references.find(([f]) => constraint.includes(`_${this.resource.spec.fields[f].column.name}_`));
+      const ref = failed?.code === '23503' ? this.resource.references.find(([f]) => failed.fields.includes(f)) : undefined;
       throw ref ? this.ineligible(...ref) : err;
     }
   }
@@ -189,15 +183,15 @@ export class ScopedTable {
     return new BadRequestException(`${field} must ${nullable ? 'be null or ' : ''}name a ${ref.role} user${region}`);
   }
 
-  /** The caller's field view groups (which fields each row flag governs), computed once per set of roles. */
-  private viewFor(user: Principal): FieldView {
+  /** Which fields each row flag of the caller's field view governs, worked out once per set of roles. */
+  private groupsFor(user: Principal): FieldGroups {
     const key = user.roles.join(',');
-    let view = this.views.get(key);
-    if (!view) {
-      view = { selection: {}, groups: this.resource.fieldView(callerAsParameters(user)).groups };
-      this.views.set(key, view);
+    let groups = this.groups.get(key);
+    if (!groups) {
+      groups = this.resource.fieldView(callerAsParameters(user)).groups;
+      this.groups.set(key, groups);
     }
-    return view;
+    return groups;
   }
 
   private notFound(id: string) {
@@ -205,9 +199,11 @@ export class ScopedTable {
   }
 }
 
-/** Drops the fields each view group hides on this row, and the group flags. */
-function present(row: Row, view: FieldView): Row {
-  for (const { flag, fields } of view.groups) {
+type FieldGroups = FieldView['groups'];
+
+/** Removes the fields each group's flag hides on this row, and the flags. */
+function dropHiddenFields(row: Row, groups: FieldGroups): Row {
+  for (const { flag, fields } of groups) {
     if (!row[flag]) for (const f of fields) delete row[f];
     delete row[flag];
   }

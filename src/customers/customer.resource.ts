@@ -27,6 +27,7 @@ export const customerResource = defineResource({
     contactPhone: { column: customers.contactPhone, schema: z.string() },
   },
   sorts: { createdAt: customers.createdAt, name: customers.name },
+  scopes: [customers.region, customers.ownerId],
   filters: {
     region: enumFilter('region', REGIONS),
     ownerId: uuidFilter('ownerId', 'Only customers owned by this user id'),

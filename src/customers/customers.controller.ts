@@ -49,7 +49,7 @@ export class CustomersController {
     returns: customer.schema,
     status: 201,
   })
-  create(@CurrentUser() user: Principal, @Body({ schema: customer.createSchema! }) body: z.output<typeof customer.createSchema & {}>) {
+  create(@CurrentUser() user: Principal, @Body({ schema: customer.createSchema }) body: z.output<typeof customer.createSchema>) {
     return this.customers.create(user, body);
   }
 

@@ -69,7 +69,7 @@ describe('httpErrorFor on PGlite errors', () => {
 
   it('answers 409 for deleting a row others still reference (23503)', async () => {
     const err = await failure(() => db().execute(sql`delete from parent where id = 1`));
-    expect(answer(err)).toMatchObject({ status: 409, message: 'the record is still referenced by other records' });
+    expect(answer(err)).toMatchObject({ status: 409, message: 'the record is still referred to by other records; delete those first' });
   });
 
   it('answers 409 naming the field, never the value, for a duplicate (23505)', async () => {

@@ -73,12 +73,13 @@ export function httpErrorFor(err: unknown): HttpException | undefined {
   return undefined;
 }
 
-/** The SQLSTATE and constraint of a database error, looking through wrappers; undefined for anything else. */
-export function sqlError(err: unknown): { code: string; constraint?: string } | undefined {
+/**
+ * The SQLSTATE of a database error and the fields its key names (`assigneeId` for
+ * "Key (assignee_id)=(...)"), looking through wrappers; undefined for anything else.
+ */
+export function sqlError(err: unknown): { code: string; fields: string[] } | undefined {
   for (const e of causes(err)) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
-      return { code: e.code, constraint: typeof e.constraint === 'string' ? e.constraint : undefined };
-    }
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return { code: e.code, fields: keyFields(e.detail) ?? [] };
   }
   return undefined;
 }
@@ -109,7 +110,7 @@ function answerFor(e: ErrorFields): HttpException | undefined {
   switch (code) {
     case '23503':
       if (typeof e.detail === 'string' && e.detail.includes('still referenced')) {
-        return new ConflictException('the record is still referenced by other records');
+        return new ConflictException('the record is still referred to by other records; delete those first');
       }
       return new BadRequestException(
         fields ? `${fields.join(' and ')} ${fields.length > 1 ? 'do' : 'does'} not name an existing record` : `${referenceFromConstraint(e.constraint) ?? 'a reference'} does not name an existing record`,

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, date, foreignKey, index, numeric, pgTable, text, timestamp, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, foreignKey, index, numeric, pgTable, text, timestamp, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -14,9 +14,12 @@ export const users = pgTable('users', {
   /**
    * The app roles and region claim of the user's latest token, recorded at sign-in, so
    * rolegate knows who may own or be assigned rows in every auth mode (eligibility).
+   * `tokenRegionClaimed`: the token had a region claim (then `tokenRegion` is its region,
+   * null when it named none rolegate knows), which wins over the stored region.
    */
   tokenRoles: text('token_roles').array().notNull().default(sql`'{}'::text[]`),
   tokenRegion: text('token_region'),
+  tokenRegionClaimed: boolean('token_region_claimed').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => sortIndexes('users', t.id, {}, { created: t.createdAt, sub: t.sub }));

@@ -35,6 +35,7 @@ export const dealResource = defineResource({
     closeDate: { column: deals.closeDate, schema: z.string().describe('Expected close date, YYYY-MM-DD') },
   },
   sorts: { createdAt: deals.createdAt, closeDate: deals.closeDate, amount: deals.amount },
+  scopes: [deals.region, deals.ownerId],
   filters: {
     stage: enumFilter('stage', DEAL_STAGES),
     region: enumFilter('region', REGIONS),

@@ -50,7 +50,7 @@ export class DealsController {
     returns: deal.schema,
     status: 201,
   })
-  create(@CurrentUser() user: Principal, @Body({ schema: deal.createSchema! }) body: z.output<typeof deal.createSchema & {}>) {
+  create(@CurrentUser() user: Principal, @Body({ schema: deal.createSchema }) body: z.output<typeof deal.createSchema>) {
     return this.deals.create(user, body);
   }
 
@@ -63,7 +63,7 @@ export class DealsController {
       'Sales may change stage and amount of their own deals; managers (own region) and admins also the close date. Returns the updated deal. Auditors and support get 403.',
     returns: deal.schema,
   })
-  update(@CurrentUser() user: Principal, @IdParam() id: string, @Body({ schema: deal.patchSchema! }) patch: z.output<typeof deal.patchSchema & {}>) {
+  update(@CurrentUser() user: Principal, @IdParam() id: string, @Body({ schema: deal.patchSchema }) patch: z.output<typeof deal.patchSchema>) {
     return this.deals.update(user, id, patch);
   }
 

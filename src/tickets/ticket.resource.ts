@@ -32,6 +32,7 @@ export const ticketResource = defineResource({
     region: { column: tickets.region, schema: z.enum(REGIONS).describe("The customer's region") },
   },
   sorts: { createdAt: tickets.createdAt, updatedAt: tickets.updatedAt },
+  scopes: [tickets.region, tickets.customerOwnerId],
   filters: {
     status: enumFilter('status', TICKET_STATUSES),
     priority: enumFilter('priority', TICKET_PRIORITIES),

@@ -50,7 +50,7 @@ export class TicketsController {
     returns: ticket.schema,
     status: 201,
   })
-  create(@CurrentUser() user: Principal, @Body({ schema: ticket.createSchema! }) body: z.output<typeof ticket.createSchema & {}>) {
+  create(@CurrentUser() user: Principal, @Body({ schema: ticket.createSchema }) body: z.output<typeof ticket.createSchema>) {
     return this.tickets.create(user, body);
   }
 
@@ -63,7 +63,7 @@ export class TicketsController {
       'Support may change status and take or release tickets in their scope; managers (own region) and admins also priority, and assign any support user of the region. assigneeId null unassigns. Sales and auditors get 403.',
     returns: ticket.schema,
   })
-  update(@CurrentUser() user: Principal, @IdParam() id: string, @Body({ schema: ticket.patchSchema! }) patch: z.output<typeof ticket.patchSchema & {}>) {
+  update(@CurrentUser() user: Principal, @IdParam() id: string, @Body({ schema: ticket.patchSchema }) patch: z.output<typeof ticket.patchSchema>) {
     return this.tickets.update(user, id, patch);
   }
 

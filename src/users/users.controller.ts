@@ -41,7 +41,7 @@ export class UsersController {
     description: "Sets the user's rolegate roles; they add to the roles in the user's tokens from their next request on. Returns the user. Admins only.",
     returns: userResource.schema,
   })
-  setRoles(@IdParam() id: string, @Body({ schema: rolesBody }) body: z.infer<typeof rolesBody>) {
-    return this.users.setRoles(id, body.roles);
+  setRoles(@CurrentUser() user: Principal, @IdParam() id: string, @Body({ schema: rolesBody }) body: z.infer<typeof rolesBody>) {
+    return this.users.setRoles(user, id, body.roles);
   }
 }

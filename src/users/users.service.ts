@@ -14,9 +14,6 @@ import { userResource } from './user.resource.js';
 
 export type UserListQuery = z.output<typeof userResource.listQuery>;
 
-/** Users are an admin's resource; setRoles answers with an admin's view of the user. */
-const adminView = { roles: ['admin'] } as Principal;
-
 @Injectable()
 export class UsersService implements OnModuleInit {
   private readonly db: Database;
@@ -76,12 +73,12 @@ export class UsersService implements OnModuleInit {
   }
 
   /** Replaces the roles assigned inside rolegate; they apply from the user's next request. */
-  async setRoles(id: string, roles: readonly AppRole[]) {
+  async setRoles(user: Principal, id: string, roles: readonly AppRole[]) {
     const [row] = await this.db
       .update(users)
       .set({ roles: APP_ROLES.filter((r) => roles.includes(r)), updatedAt: sql`now()` })
       .where(eq(users.id, id))
-      .returning(userResource.fieldView(adminView).selection);
+      .returning(userResource.fieldView(user).selection);
     if (!row) throw new NotFoundException(`user ${id} not found`);
     this.cache.invalidate(id); // here at once; other instances hear it from the database
     return row;
@@ -110,6 +107,7 @@ export class UsersService implements OnModuleInit {
           email: sql`coalesce(excluded.email, ${users.email})`,
           tokenRoles: sql`excluded.token_roles`,
           tokenRegion: sql`excluded.token_region`,
+          tokenRegionClaimed: sql`excluded.token_region_claimed`,
           updatedAt: sql`now()`,
         },
       })
@@ -139,6 +137,7 @@ export function toPrincipal(user: UserRow, identity: Identity, authType: AuthTyp
 const tokenClaims = (identity: Identity) => ({
   tokenRoles: APP_ROLES.filter((r) => identity.roles.includes(r)),
   tokenRegion: identity.region ?? null,
+  tokenRegionClaimed: identity.region !== undefined,
 });
 
 /** Whether the stored user differs from what the credential says (then it is written again). */
@@ -148,6 +147,7 @@ function changed(user: UserRow, identity: Identity): boolean {
     (identity.name != null && identity.name !== user.name) ||
     (identity.email != null && identity.email !== user.email) ||
     claims.tokenRegion !== user.tokenRegion ||
+    claims.tokenRegionClaimed !== user.tokenRegionClaimed ||
     claims.tokenRoles.length !== user.tokenRoles.length ||
     claims.tokenRoles.some((r, i) => r !== user.tokenRoles[i])
   );
