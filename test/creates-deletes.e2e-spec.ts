@@ -167,12 +167,11 @@ describe.each(databaseKinds)('creates, deletes and checks on the row as it will 
       const before = await counts();
       const judy = await as('dan').post('/api/tickets', newTicket(franks, { assigneeId: ids.judy })).expect(403);
       expect(judy.body.message).toBe('you may not create this ticket: it would be outside what your roles may create');
-      for (const assigneeId of [ids.kim, ids.alice, MISSING]) {
-        const res = await as('bob').post('/api/tickets', newTicket(await customerOf('carol'), { assigneeId })).expect(assigneeId === ids.kim ? 201 : 400);
-        if (res.status === 400) expect(res.body.message).toBe("assigneeId must be null or name a support user of the ticket's region");
+      for (const assigneeId of [ids.dan, ids.alice, MISSING]) {
+        const res = await as('bob').post('/api/tickets', newTicket(await customerOf('carol'), { assigneeId })).expect(400);
+        expect(res.body.message).toBe("assigneeId must be null or name a support user of the ticket's region");
       }
-      const after = await counts();
-      expect(after).toEqual({ ...before, t: (before.t as number) + 1 });
+      expect(await counts()).toEqual(before);
     });
   });
 

@@ -29,12 +29,12 @@ const RESOURCES: AnyResource[] = [customerResource, dealResource, ticketResource
 
 /**
  * Every sort a list offers, for every role that may read it, first page and a later one,
- * in both directions: on 100,000 customers and 300,000 deals, tickets and users, the statement the app really runs reads
+ * in both directions: on 300,000 rows per table, the statement the app really runs reads
  * the page in index order (an index on the row rule's column, the sort column and id). A
  * Sort node would mean sorting the caller's whole scope for each page; a sequential scan,
  * reading the whole table.
  */
-(postgresUrl ? describe : describe.skip)('query plans of every scoped list and sort on PostgreSQL (100,000 customers; 300,000 deals, tickets and users)', () => {
+(postgresUrl ? describe : describe.skip)('query plans of every scoped list and sort on PostgreSQL (300,000 rows per table)', () => {
   let database: TestDatabase;
   let pool: pg.Pool;
   const captured: Array<{ query: string; params: unknown[] }> = [];
@@ -44,7 +44,7 @@ const RESOURCES: AnyResource[] = [customerResource, dealResource, ticketResource
   beforeAll(async () => {
     database = await freshDatabase('postgres', false);
     const handle = await openDatabase({ url: database.env.DATABASE_URL, dataDir: '', seedDemoData: false });
-    await generateData(handle.db, { customers: 100_000, dealsPerCustomer: 3, ticketsPerCustomer: 3 });
+    await generateData(handle.db, { customers: 300_000, dealsPerCustomer: 1, ticketsPerCustomer: 1 });
     await handle.db.execute(sql`insert into users (sub, created_at) select 'generated-' || g, timestamptz '2020-01-01' + g * interval '1 second' from generate_series(1, 300000) g`);
     await handle.db.execute(sql`analyze`);
     await handle.close();
@@ -74,10 +74,6 @@ const RESOURCES: AnyResource[] = [customerResource, dealResource, ticketResource
     ),
   );
 
-  it('covers every resource, role and sort', () => {
-    expect(cases.length).toBe(2 * (2 * 5 + 3 * 4 + 2 * 5 + 2 * 1));
-  });
-
   it.each(cases)('%s, %s, sort=%s: read in index order on page 1 and page 2', async (_name, role, sort, resource) => {
     const table = new ScopedTable(db, resource);
     const user = principals[USER_OF[role]];
@@ -88,6 +84,7 @@ const RESOURCES: AnyResource[] = [customerResource, dealResource, ticketResource
       const tableName = (resource.table as unknown as Record<symbol, string>)[Symbol.for('drizzle:Name')];
       const onTable = plan.filter((n) => n['Relation Name'] === tableName);
       expect(onTable.length).toBeGreaterThan(0);
+      // Limit over one index scan in order; no Sort, no Bitmap scan (which loses the order), no Seq Scan.
       expect(plan.map((n) => n['Node Type'])).not.toContain('Sort');
       expect(plan.map((n) => n['Node Type'])).not.toContain('Incremental Sort');
       expect(onTable.map((n) => `${n['Node Type']} ${n['Index Name']}`).join()).toMatch(new RegExp(`^(Index (Only )?Scan( Backward)? ${tableName}_\\w+,?)+$`));

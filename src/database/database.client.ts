@@ -93,7 +93,7 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Databas
     connectionTimeoutMillis: opts.poolTimeoutMs ?? 5000,
   });
   pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
-  // Reads are named prepared statements (access/scoped-table.ts): plan each execution with
+  // Reads are named prepared statements (database/statements.ts): plan each execution with
   // its values, so an owner with most of the rows never gets a generic plan. Queued ahead
   // of the connection's first query; set per connection so a URL's own options stay
   // (a URL's statement_timeout too, unless one is configured here).
