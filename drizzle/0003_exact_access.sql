@@ -12,6 +12,11 @@ ALTER TABLE "customers" ADD CONSTRAINT "customers_id_owner_key" UNIQUE("id","own
 ALTER TABLE "deals" ADD CONSTRAINT "deals_customer_region_fk" FOREIGN KEY ("customer_id","region") REFERENCES "public"."customers"("id","region") ON DELETE no action ON UPDATE cascade;--> statement-breakpoint
 ALTER TABLE "tickets" ADD CONSTRAINT "tickets_customer_region_fk" FOREIGN KEY ("customer_id","region") REFERENCES "public"."customers"("id","region") ON DELETE no action ON UPDATE cascade;--> statement-breakpoint
 ALTER TABLE "tickets" ADD CONSTRAINT "tickets_customer_owner_fk" FOREIGN KEY ("customer_id","customer_owner_id") REFERENCES "public"."customers"("id","owner_id") ON DELETE no action ON UPDATE cascade;--> statement-breakpoint
+-- Owners and assignees are checked at commit, after rolegate's own eligibility check, so an
+-- unknown user id is refused exactly like an ineligible one (same answer, same work).
+ALTER TABLE "customers" ALTER CONSTRAINT "customers_owner_id_users_id_fk" DEFERRABLE INITIALLY DEFERRED;--> statement-breakpoint
+ALTER TABLE "deals" ALTER CONSTRAINT "deals_owner_id_users_id_fk" DEFERRABLE INITIALLY DEFERRED;--> statement-breakpoint
+ALTER TABLE "tickets" ALTER CONSTRAINT "tickets_assignee_id_users_id_fk" DEFERRABLE INITIALLY DEFERRED;--> statement-breakpoint
 -- One index per (row rule column, sort) pair, so every offered sort reads a page in index order.
 CREATE INDEX "customers_name_idx" ON "customers" USING btree ("name","id");--> statement-breakpoint
 CREATE INDEX "customers_region_name_idx" ON "customers" USING btree ("region","name","id");--> statement-breakpoint

@@ -176,13 +176,31 @@ describe.each(databaseKinds)('creates, deletes and checks on the row as it will 
   });
 
   describe('PATCH checked against the row as it will be', () => {
-    it('refuses support an assignee who is not support of the region (400, the same for an unknown id), row unchanged', async () => {
+    it('refuses support any assignee but themselves with one answer, eligible, ineligible or unknown alike (403), row unchanged', async () => {
       const id = await first(`select id from tickets where region = 'NA' and assignee_id is null limit 1`);
-      for (const assigneeId of [ids.alice, ids.kim, ids.frank, MISSING]) {
-        const res = await as('dan').patch(`/api/tickets/${id}`, { assigneeId }).expect(400);
-        expect(res.body.message).toBe("assigneeId must be null or name a support user of the ticket's region");
+      for (const assigneeId of [ids.judy, ids.alice, ids.kim, ids.frank, MISSING]) {
+        const res = await as('dan').patch(`/api/tickets/${id}`, { assigneeId }).expect(403);
+        expect([assigneeId, res.body.message]).toEqual([assigneeId, 'this change would take the ticket outside what you may change']);
       }
       expect((await query(`select assignee_id from tickets where id = '${id}'`))[0].assignee_id).toBeNull();
+    });
+
+    it('answers a manager the same 400 for an unknown assignee and an ineligible one, row unchanged', async () => {
+      const id = await first(`select id from tickets where region = 'EU' and assignee_id is null limit 1`);
+      for (const assigneeId of [ids.dan, ids.alice, ids.carol, MISSING]) {
+        const res = await as('bob').patch(`/api/tickets/${id}`, { assigneeId }).expect(400);
+        expect([assigneeId, res.body.message]).toEqual([assigneeId, "assigneeId must be null or name a support user of the ticket's region"]);
+      }
+      expect((await query(`select assignee_id from tickets where id = '${id}'`))[0].assignee_id).toBeNull();
+    });
+
+    it("answers out-of-scope creates with one 403 whoever they name, so they cannot probe other regions' users", async () => {
+      for (const ownerId of [ids.ivan, ids.grace, ids.alice, MISSING]) {
+        const res = await as('bob').post('/api/customers', newCustomer({ region: 'NA', ownerId })).expect(403);
+        expect(res.body.message).toBe('you may not create this customer: it would be outside what your roles may create');
+      }
+      const carols = await customerOf('carol');
+      for (const ownerId of [ids.henry, ids.frank, MISSING]) await as('carol').post('/api/deals', newDeal(carols, { ownerId })).expect(403);
     });
 
     it('refuses support handing a ticket out of their queue (403), but lets them take and release it', async () => {

@@ -147,9 +147,9 @@ export class ScopedTable {
   }
 
   /**
-   * The written row as the caller sees it, after checking it as it now is: the users it
-   * names must be eligible (400, the same for an unknown id) and it must be within `check`
-   * (403). Throwing here rolls the transaction back.
+   * The written row as the caller sees it, after checking it as it now is: it must be
+   * within `check` (403), and the users it names must be eligible (400, the same for an
+   * unknown id). Throwing here rolls the transaction back.
    */
   private async verified(tx: Database, user: Principal, id: string, written: readonly string[], check: SQL | undefined, refused: string) {
     const view = this.resource.fieldView(user);
@@ -159,14 +159,20 @@ export class ScopedTable {
       .select({ ...view.selection, ...flags, _check: check ? sql<boolean>`coalesce(${check}, false)` : sql<boolean>`true` })
       .from(this.resource.table)
       .where(eq(this.id, id))) as Row[];
-    for (const [f, ref] of refs) if (!row[`_eligible_${f}`]) throw this.ineligible(f, ref);
+    // The scope first: whoever a refused row names, the answer is the same 403, so it tells
+    // nothing about that user. Then the users it names: unknown and ineligible alike are 400
+    // (their foreign keys are checked at commit, so an unknown id takes this same path).
     if (!row._check) throw new ForbiddenException(refused);
+    for (const [f, ref] of refs) if (!row[`_eligible_${f}`]) throw this.ineligible(f, ref);
     const { _check, ...rest } = row;
     for (const f of Object.keys(flags)) delete rest[f];
     return dropHiddenFields(rest, view.groups);
   }
 
-  /** Runs a write in a transaction; a reference to a user that does not exist answers like an ineligible one. */
+  /**
+   * Runs a write in a transaction. A user reference that fails its foreign key at commit
+   * (the user was deleted meanwhile) answers like an ineligible one.
+   */
   private async write<T>(work: (tx: Database) => Promise<T>): Promise<T> {
     try {
       return await this.db.transaction((tx) => work(tx as unknown as Database));
