@@ -92,9 +92,9 @@ type Granted<F extends string> = Array<[AppRole, Grant<F>]>;
 export type Selection = Record<string, AnyPgColumn | SQL | SQL.Aliased>;
 
 /**
- * The fields of rows a caller sees. `columns` are selected as they are; each group's
- * fields are selected as `CASE WHEN <rules of the roles showing them> THEN col END`, and
- * the group's own flag tells a hidden value from a real null.
+ * The fields of rows a caller sees. Fields every granting role shows are plain columns;
+ * each group's fields are selected as `CASE WHEN <rules of the roles showing them> THEN
+ * col END`, and the group's own flag tells a hidden value from a real null.
  */
 export interface FieldView {
   selection: Selection;
