@@ -2,44 +2,25 @@ import type { Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { databaseKinds, freshDatabase, idsOf, type TestDatabase } from './helpers/databases.js';
+import { bindRule, DEMO_ROLES, FIELDS, RULES, type Resource } from './helpers/design-rules.js';
 import { signIn } from './helpers/session.js';
 
 /**
  * The row and field rules of DESIGN.md, checked for every demo user against sets the
  * test computes itself with plain SQL from the seeded data (not through the policies).
  */
-const FIELDS = {
-  customers: ['id', 'name', 'region', 'ownerId', 'industry', 'annualRevenue', 'contactEmail', 'contactPhone'],
-  deals: ['id', 'customerId', 'title', 'stage', 'amount', 'currency', 'ownerId', 'region', 'closeDate'],
-  tickets: ['id', 'customerId', 'subject', 'status', 'priority', 'assigneeId', 'requesterEmail', 'region'],
-} as const;
-type Resource = keyof typeof FIELDS;
-
-/** What each demo user may see: plain SQL over the seed, and the fields they must not get. */
-const EXPECTED: Record<string, Record<Resource, { where: string; hidden?: string[] } | 'forbidden'>> = {
-  alice: { customers: { where: 'true' }, deals: { where: 'true' }, tickets: { where: 'true' } },
-  bob: { customers: { where: "region = 'EU'" }, deals: { where: "region = 'EU'" }, tickets: { where: "region = 'EU'" } },
-  carol: {
-    customers: { where: "owner_id = (select id from users where sub = 'carol')" },
-    deals: { where: "owner_id = (select id from users where sub = 'carol')" },
-    tickets: { where: "customer_id in (select c.id from customers c join users u on u.id = c.owner_id where u.sub = 'carol')" },
-  },
-  frank: {
-    customers: { where: "owner_id = (select id from users where sub = 'frank')" },
-    deals: { where: "owner_id = (select id from users where sub = 'frank')" },
-    tickets: { where: "customer_id in (select c.id from customers c join users u on u.id = c.owner_id where u.sub = 'frank')" },
-  },
-  dan: {
-    customers: { where: "region = 'NA'", hidden: ['annualRevenue'] },
-    deals: 'forbidden',
-    tickets: { where: "region = 'NA' and (assignee_id is null or assignee_id = (select id from users where sub = 'dan'))" },
-  },
-  erin: {
-    customers: { where: 'true', hidden: ['contactEmail', 'contactPhone'] },
-    deals: { where: 'true' },
-    tickets: { where: 'true', hidden: ['requesterEmail'] },
-  },
-};
+/** What each demo user may see: their role's rule bound to them, or a 403. */
+const EXPECTED = Object.fromEntries(
+  Object.entries(DEMO_ROLES).map(([sub, role]) => [
+    sub,
+    Object.fromEntries(
+      (Object.keys(FIELDS) as Resource[]).map((resource) => {
+        const rule = RULES[role][resource];
+        return [resource, rule ? { where: bindRule(rule.rows, sub), hidden: rule.hide } : ('forbidden' as const)];
+      }),
+    ) as Record<Resource, { where: string; hidden?: string[] } | 'forbidden'>,
+  ]),
+);
 
 describe.each(databaseKinds)('row and field rules on %s', (kind) => {
   let database: TestDatabase;

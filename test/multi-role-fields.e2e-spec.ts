@@ -2,16 +2,12 @@ import type { Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { databaseKinds, freshDatabase, rowsOf, type TestDatabase } from './helpers/databases.js';
+import { bindRule, FIELDS, RULES, type Resource } from './helpers/design-rules.js';
 import { signIn } from './helpers/session.js';
+import type { AppRole } from '../src/access/roles.js';
 
 type Row = Record<string, unknown>;
-type Resource = 'customers' | 'deals' | 'tickets';
 
-const FIELDS: Record<Resource, string[]> = {
-  customers: ['id', 'name', 'region', 'ownerId', 'industry', 'annualRevenue', 'contactEmail', 'contactPhone'],
-  deals: ['id', 'customerId', 'title', 'stage', 'amount', 'currency', 'ownerId', 'region', 'closeDate'],
-  tickets: ['id', 'customerId', 'subject', 'status', 'priority', 'assigneeId', 'requesterEmail', 'region'],
-};
 /** The columns behind each field, to compare values with what the database holds. */
 const COLUMNS: Record<Resource, string> = {
   customers: `id, name, region, owner_id as "ownerId", industry, annual_revenue::float8 as "annualRevenue", contact_email as "contactEmail", contact_phone as "contactPhone"`,
@@ -19,31 +15,8 @@ const COLUMNS: Record<Resource, string> = {
   tickets: `id, customer_id as "customerId", subject, status, priority, assignee_id as "assigneeId", requester_email as "requesterEmail", region`,
 };
 
-/**
- * DESIGN.md's row and field rules, written again here as plain SQL over the seeded tables
- * (not through rolegate's declarations): which rows each role grants, and which fields it
- * hides on them. `$uid` and `$region` are the caller's.
- */
-const RULES: Record<string, Partial<Record<Resource, { rows: string; hide?: string[] }>>> = {
-  manager: { customers: { rows: 'region = $region' }, deals: { rows: 'region = $region' }, tickets: { rows: 'region = $region' } },
-  sales: {
-    customers: { rows: 'owner_id = $uid' },
-    deals: { rows: 'owner_id = $uid' },
-    tickets: { rows: 'customer_id in (select id from customers where owner_id = $uid)' },
-  },
-  support: {
-    customers: { rows: 'region = $region', hide: ['annualRevenue'] },
-    tickets: { rows: 'region = $region and (assignee_id is null or assignee_id = $uid)' },
-  },
-  auditor: {
-    customers: { rows: 'true', hide: ['contactEmail', 'contactPhone'] },
-    deals: { rows: 'true' },
-    tickets: { rows: 'true', hide: ['requesterEmail'] },
-  },
-};
-
 /** Who gets which pair of roles (their own region stays). */
-const PAIRS: Array<[string, string[]]> = [
+const PAIRS: Array<[string, AppRole[]]> = [
   ['dan', ['support', 'auditor']],
   ['carol', ['sales', 'support']],
   ['frank', ['sales', 'auditor']],
@@ -58,11 +31,9 @@ describe.each(databaseKinds)('per-row field views for several roles on %s', (kin
   const users: Record<string, { id: string; region: string | null }> = {};
 
   /** Per row of the table: which of the user's roles grant it, and the fields those roles show. */
-  const expected = async (sub: string, roles: string[], resource: Resource) => {
+  const expected = async (sub: string, roles: AppRole[], resource: Resource) => {
     const granting = roles.filter((r) => RULES[r][resource]);
-    const { id, region } = users[sub];
-    const bind = (s: string) => s.replaceAll('$uid', `'${id}'`).replaceAll('$region', region ? `'${region}'` : 'null');
-    const flags = granting.map((r, i) => `coalesce((${bind(RULES[r][resource]!.rows)}), false) as g${i}`).join(', ');
+    const flags = granting.map((r, i) => `coalesce((${bindRule(RULES[r][resource]!.rows, sub)}), false) as g${i}`).join(', ');
     const rows = await rowsOf<Row>(db, `select ${COLUMNS[resource]}, ${flags} from ${resource}`);
     const view = new Map<string, Row>();
     for (const row of rows) {
