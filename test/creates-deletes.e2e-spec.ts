@@ -253,9 +253,11 @@ describe('owners named by token roles (jwt_local)', () => {
   let t: TestApp;
   let admin: string;
   let zed: string;
+  let key: Awaited<ReturnType<typeof makeKey>>;
+  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
-    const key = await makeKey('ES256');
+    key = await makeKey('ES256');
     t = await createTestApp({ ...jwtLocalEnv(key), SEED_DEMO_DATA: 'true' });
     admin = await mint(key, { sub: 'root-admin', roles: ['admin'] });
     zed = await mint(key, { sub: 'zed', roles: ['sales'], region: 'eu' });
@@ -263,7 +265,6 @@ describe('owners named by token roles (jwt_local)', () => {
   afterAll(() => t.close());
 
   it("lets a user own a deal once their token has said they are sales in the deal's region", async () => {
-    const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
     const customers = await t.http().get('/api/customers?region=EU&limit=1').set(auth(admin)).expect(200);
     const customerId = customers.body.items[0].id;
     const me = await t.http().get('/api/me').set(auth(zed)).expect(200);
@@ -275,5 +276,23 @@ describe('owners named by token roles (jwt_local)', () => {
     expect(users.body.items.find((u: Row) => u.id === me.body.id).roles).toEqual([]);
     const apac = await t.http().get('/api/customers?region=APAC&limit=1').set(auth(admin)).expect(200);
     await t.http().post('/api/deals').set(auth(admin)).send({ ...body, customerId: apac.body.items[0].id }).expect(400);
+  });
+
+  it("follows the principal's region rule: a token's region claim wins over the stored region, even one naming no known region", async () => {
+    const ticket = (await t.http().get('/api/tickets?limit=100').set(auth(admin)).expect(200)).body.items.find((i: Row) => i.region === 'EU');
+    const kim = async (claims: Record<string, unknown>) => (await t.http().get('/api/me').set(auth(await mint(key, { sub: 'kim', roles: ['support'], ...claims }))).expect(200)).body;
+    // kim is stored as support in EU; a token without a region claim keeps that
+    const stored = await kim({});
+    expect(stored.region).toBe('EU');
+    await t.http().patch(`/api/tickets/${ticket.id}`).set(auth(admin)).send({ assigneeId: stored.id }).expect(200);
+    // a claim naming no known region leaves kim without a region, for her reads and for eligibility alike
+    expect((await kim({ region: 'Mars' })).region).toBeNull();
+    const refused = await t.http().patch(`/api/tickets/${ticket.id}`).set(auth(admin)).send({ assigneeId: stored.id }).expect(400);
+    expect(refused.body.message).toBe("assigneeId must be null or name a support user of the ticket's region");
+    // a claim of another region moves her there
+    expect((await kim({ region: 'NA' })).region).toBe('NA');
+    await t.http().patch(`/api/tickets/${ticket.id}`).set(auth(admin)).send({ assigneeId: stored.id }).expect(400);
+    expect((await kim({ region: 'EU' })).region).toBe('EU');
+    await t.http().patch(`/api/tickets/${ticket.id}`).set(auth(admin)).send({ assigneeId: stored.id }).expect(200);
   });
 });
