@@ -7,6 +7,9 @@ ALTER TABLE "tickets" ADD COLUMN "customer_owner_id" uuid;--> statement-breakpoi
 UPDATE "tickets" t SET "customer_owner_id" = c."owner_id" FROM "customers" c WHERE c."id" = t."customer_id";--> statement-breakpoint
 ALTER TABLE "tickets" ALTER COLUMN "customer_owner_id" SET NOT NULL;--> statement-breakpoint
 -- The copies of a customer's region and owner on deals and tickets follow the customer.
+-- Rows changed by hand to disagree with their customer take the customer's region first.
+UPDATE "deals" d SET "region" = c."region" FROM "customers" c WHERE c."id" = d."customer_id" AND d."region" IS DISTINCT FROM c."region";--> statement-breakpoint
+UPDATE "tickets" t SET "region" = c."region" FROM "customers" c WHERE c."id" = t."customer_id" AND t."region" IS DISTINCT FROM c."region";--> statement-breakpoint
 ALTER TABLE "customers" ADD CONSTRAINT "customers_id_region_key" UNIQUE("id","region");--> statement-breakpoint
 ALTER TABLE "customers" ADD CONSTRAINT "customers_id_owner_key" UNIQUE("id","owner_id");--> statement-breakpoint
 ALTER TABLE "deals" ADD CONSTRAINT "deals_customer_region_fk" FOREIGN KEY ("customer_id","region") REFERENCES "public"."customers"("id","region") ON DELETE no action ON UPDATE cascade;--> statement-breakpoint

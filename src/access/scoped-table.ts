@@ -123,7 +123,8 @@ export class ScopedTable {
         const of = spec.parent.resource();
         const parentId = body[spec.parent.field] as string;
         const columns = Object.fromEntries(spec.parent.columns.map((c) => [c, of.columns[c]]));
-        const [found] = await tx.select(columns).from(of.table).where(and(eq(of.columns.id, parentId), of.readScope(user))).limit(1);
+        // FOR KEY SHARE: the parent's keys (its region and owner, which the new row copies) cannot change until this commits.
+        const [found] = await tx.select(columns).from(of.table).where(and(eq(of.columns.id, parentId), of.readScope(user))).limit(1).for('key share');
         if (!found) throw new NotFoundException(`${of.name} ${parentId} not found`);
         parent = found;
       }

@@ -35,6 +35,11 @@ try {
   console.error(err instanceof ConfigError ? err.message : err);
   process.exit(1);
 }
+if (config.app.nodeEnv === 'production') {
+  // The generator adds the demo users (alice is admin) as owners of its rows: a token with their sub would get their roles.
+  console.error('npm run seed adds demo users and synthetic data; it is refused with NODE_ENV=production');
+  process.exit(2);
+}
 const started = Date.now();
 // A bulk load is not a request: one INSERT ... SELECT chunk may run longer than a request may.
 const handle = await openDatabase({ ...config.database, seedDemoData: true, statementTimeoutMs: 0 });
