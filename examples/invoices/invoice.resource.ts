@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { all, defineResource, inRegion } from '../../src/access/resource.js';
 import { REGIONS } from '../../src/access/roles.js';
-import { isoDate } from '../../src/common/patch.js';
+import { isoDate, requiredText } from '../../src/common/patch.js';
 import { uuidFilter } from '../../src/common/params.js';
 import { customerResource } from '../../src/customers/customer.resource.js';
 import { invoices } from './invoice.table.js';
@@ -33,7 +33,7 @@ export const invoiceResource = defineResource({
   create: {
     body: {
       customerId: z.uuid({ message: 'customerId must be a customer id (UUID)' }),
-      number: z.string().min(1).max(40),
+      number: requiredText('number', 40),
       amount: z.number().min(0),
       currency: z.string().regex(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' }),
       dueDate: isoDate('dueDate'),

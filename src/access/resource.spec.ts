@@ -1,5 +1,5 @@
 import { eq, is, SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
+import { PgDialect, pgTable, uuid } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { customerResource } from '../customers/customer.resource.js';
@@ -56,6 +56,7 @@ describe('field views', () => {
 });
 
 describe('declarations that would leak or be slow are refused at start-up', () => {
+  const notes = pgTable('notes', { id: uuid('id').primaryKey(), ownerId: uuid('owner_id') });
   const base: ResourceSpec<'id' | 'title' | 'amount', z.ZodRawShape> = {
     name: 'deal',
     table: deals,
@@ -79,6 +80,12 @@ describe('declarations that would leak or be slow are refused at start-up', () =
     ['a filter on a hidden field', { ...base, filters: { title: z.string().optional() } }, 'filter title is on a field some role hides'],
     ['a hidden field that does not exist', { ...base, grants: { sales: { rows: all, hide: ['colour'] } } }, 'sales hides colour, which is not a field'],
     ['an update grant outside update', { ...base, grants: { admin: { rows: all, update: ['title'] } } }, 'admin may update title, which is not in update'],
+    ['a reference to a field that does not exist', { ...base, references: { assigneeId: { role: 'support' } } }, 'reference assigneeId is not a field'],
+    [
+      'a same-region reference on a table without a region',
+      { name: 'deal', table: notes, fields: { id: { column: notes.id, schema: z.uuid() }, ownerId: { column: notes.ownerId, schema: z.uuid() } }, sorts: {}, references: { ownerId: { role: 'sales', sameRegion: true } }, grants: { admin: { rows: all } } },
+      "reference ownerId asks for the row's region, but the table has no region column",
+    ],
     ['a sort without its scope index', { ...base, scopes: [deals.customerId] }, 'sort createdAt needs an index on (customer_id, created_at, id)'],
     ['a sort without its every-row index', { ...base, sorts: { stage: deals.stage } }, 'sort stage needs an index on (stage, id)'],
   ])('refuses %s', (_what, spec, message) => {

@@ -293,8 +293,9 @@ const userRegion = sql`(case when ${users.tokenRegionClaimed} then ${users.token
 
 /**
  * Refuses, at start-up, a declaration that would leak or be slow: a sort or filter on a
- * field some role hides (the order, the cursor or the filter would reveal it), a hidden or
- * writable field that is not declared, and a sort without the indexes that serve it.
+ * field some role hides (the order, the cursor or the filter would reveal it), a hidden,
+ * writable or referencing field that is not declared, a same-region reference on a table
+ * without a region, and a sort without the indexes that serve it.
  */
 function checkDeclaration<F extends string>(spec: ResourceSpec<F, z.ZodRawShape>, fields: readonly F[]): void {
   const problem = (what: string): never => {
@@ -305,6 +306,10 @@ function checkDeclaration<F extends string>(spec: ResourceSpec<F, z.ZodRawShape>
   for (const [role, g] of grants) {
     for (const f of g.hide ?? []) if (!fields.includes(f)) problem(`${role} hides ${f}, which is not a field`);
     for (const f of g.update ?? []) if (!spec.update?.[f]) problem(`${role} may update ${f}, which is not in update`);
+  }
+  for (const [f, ref] of Object.entries(spec.references ?? {}) as Array<[F, UserReference]>) {
+    if (!fields.includes(f)) problem(`reference ${f} is not a field`);
+    if (ref.sameRegion && !('region' in getTableColumns(spec.table))) problem(`reference ${f} asks for the row's region, but the table has no region column`);
   }
   const columnsOf = (f: F) => spec.fields[f].column;
   for (const f of Object.keys(spec.filters ?? {}) as F[]) {

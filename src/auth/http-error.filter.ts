@@ -28,7 +28,9 @@ export class HttpErrorFilter extends BaseExceptionFilter {
   }
 
   override catch(thrown: unknown, host: ArgumentsHost): void {
-    const exception = thrown instanceof HttpException ? thrown : (httpErrorFor(thrown) ?? this.unknown(thrown));
+    // HTTP errors of other libraries (http-errors, as body parsers throw) keep their status, as Nest answers them.
+    const known = thrown instanceof HttpException || this.isHttpError(thrown);
+    const exception = known ? thrown : (httpErrorFor(thrown) ?? this.unknown(thrown));
     if (exception instanceof DatabaseUnavailable) {
       // The driver's message and SQLSTATE only: Drizzle's own message carries the SQL and its parameters.
       this.logger.warn(`Answered 503 (${exception.kind}): ${exception.reason}`);

@@ -18,7 +18,7 @@ const cursorShape = z.tuple([z.string(), z.string().max(1024), z.uuid()]);
 const POSITION: Record<PositionType, RegExp> = {
   timestamptz: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/,
   date: /^\d{4}-\d{2}-\d{2}$/,
-  numeric: /^-?\d{1,15}(\.\d{1,6})?$/,
+  numeric: /^-?\d{1,19}(\.\d{1,6})?$/, // bigint's 19 digits
   text: /^[^\u0000]*$/,
 };
 
@@ -45,8 +45,9 @@ export function positionType(column: AnyPgColumn): PositionType {
   const type = column.getSQLType();
   if (type.startsWith('timestamp')) return 'timestamptz';
   if (type === 'date') return 'date';
-  if (/^(numeric|bigint|integer|smallint|real|double)/.test(type)) return 'numeric';
-  if (type === 'text' || type.startsWith('varchar') || type === 'uuid') return 'text';
+  // Exact numbers only: a float's text form (1e+20) would not read back as a cursor position.
+  if (/^(numeric|bigint|integer|smallint)/.test(type)) return 'numeric';
+  if (type === 'text' || type.startsWith('varchar')) return 'text';
   throw new Error(`a list cannot be sorted by ${column.name} (${type})`);
 }
 

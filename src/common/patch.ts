@@ -20,3 +20,11 @@ export const isoDate = (name: string) =>
     .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().startsWith(s), {
       message: `${name} must be a date that exists`,
     });
+
+/** Text that must say something: trimmed, not empty, at most `max` characters. */
+export const requiredText = (name: string, max: number) =>
+  z
+    .string({ message: `${name} must be text` })
+    .trim()
+    .min(1, { message: `${name} must not be empty` })
+    .max(max, { message: `${name} is at most ${max} characters` });

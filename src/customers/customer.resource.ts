@@ -3,10 +3,8 @@ import { z } from 'zod';
 import { all, defineResource, inRegion } from '../access/resource.js';
 import { REGIONS } from '../access/roles.js';
 import { enumFilter, uuidFilter } from '../common/params.js';
+import { requiredText } from '../common/patch.js';
 import { customers } from '../database/schema.js';
-
-const text = (name: string, max: number) =>
-  z.string({ message: `${name} must be text` }).trim().min(1, { message: `${name} must not be empty` }).max(max, { message: `${name} is at most ${max} characters` });
 
 /**
  * Customer accounts. Managers and support see their region, sales the customers they
@@ -34,17 +32,17 @@ export const customerResource = defineResource({
   },
   create: {
     body: {
-      name: text('name', 200).describe('Company name'),
+      name: requiredText('name', 200).describe('Company name'),
       region: z.enum(REGIONS, { message: `region must be one of ${REGIONS.join(', ')}` }),
       ownerId: z.uuid({ message: 'ownerId must be a user id (UUID)' }).describe('A sales user of the region'),
-      industry: text('industry', 100),
+      industry: requiredText('industry', 100),
       annualRevenue: z
         .number({ message: 'annualRevenue must be a number' })
         .int({ message: 'annualRevenue must be a whole number' })
         .min(0, { message: 'annualRevenue must be zero or more' })
         .max(Number.MAX_SAFE_INTEGER, { message: 'annualRevenue is too large' }),
       contactEmail: z.email({ message: 'contactEmail must be an email address' }).max(320),
-      contactPhone: text('contactPhone', 40),
+      contactPhone: requiredText('contactPhone', 40),
     },
     values: (_user, body) => body,
   },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { all, defineResource, inRegion } from '../access/resource.js';
 import { REGIONS } from '../access/roles.js';
 import { enumFilter, uuidFilter } from '../common/params.js';
-import { isoDate } from '../common/patch.js';
+import { isoDate, requiredText } from '../common/patch.js';
 import { customerResource } from '../customers/customer.resource.js';
 import { customers, DEAL_STAGES, deals } from '../database/schema.js';
 
@@ -46,7 +46,7 @@ export const dealResource = defineResource({
   create: {
     body: {
       customerId: z.uuid({ message: 'customerId must be a customer id (UUID)' }),
-      title: z.string({ message: 'title must be text' }).trim().min(1, { message: 'title must not be empty' }).max(200, { message: 'title is at most 200 characters' }),
+      title: requiredText('title', 200),
       amount,
       currency: z.string({ message: 'currency must be an ISO 4217 code such as EUR' }).regex(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' }),
       closeDate: isoDate('closeDate'),

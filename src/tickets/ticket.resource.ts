@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { all, defineResource, inRegion } from '../access/resource.js';
 import { REGIONS } from '../access/roles.js';
 import { enumFilter, uuidFilter } from '../common/params.js';
+import { requiredText } from '../common/patch.js';
 import { customerResource } from '../customers/customer.resource.js';
 import { TICKET_PRIORITIES, TICKET_STATUSES, tickets } from '../database/schema.js';
 
@@ -46,7 +47,7 @@ export const ticketResource = defineResource({
   create: {
     body: {
       customerId: z.uuid({ message: 'customerId must be a customer id (UUID)' }),
-      subject: z.string({ message: 'subject must be text' }).trim().min(1, { message: 'subject must not be empty' }).max(300, { message: 'subject is at most 300 characters' }),
+      subject: requiredText('subject', 300),
       requesterEmail: z.email({ message: 'requesterEmail must be an email address' }).max(320),
       priority: priority.default('normal'),
       assigneeId: assigneeId.optional(),
