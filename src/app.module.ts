@@ -1,6 +1,8 @@
 import { Module, StandardSchemaValidationPipe, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
+import { AccessModule } from './access/served-resources.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BenchModule } from './bench/bench.module.js';
 import { LoggingModule } from './logging/logging.module.js';
@@ -28,6 +30,8 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         LoggingModule.forRoot(options.logDestination),
         DatabaseModule,
+        AccessModule,
+        AuditModule,
         AuthModule.forRoot(config.auth.type),
         UsersModule,
         CustomersModule,

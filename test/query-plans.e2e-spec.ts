@@ -52,7 +52,7 @@ const RESOURCES: AnyResource[] = [customerResource, dealResource, ticketResource
     db = drizzle(pool, { schema, logger: { logQuery: (query, params) => captured.push({ query, params }) } }) as unknown as Database;
     const users = await pool.query("select id, sub, roles, region from users where sub not like 'generated-%'");
     for (const u of users.rows) {
-      principals[u.sub] = { id: u.id, sub: u.sub, name: null, email: null, roles: u.roles, region: u.region, authType: 'cookie' };
+      principals[u.sub] = { id: u.id, sub: u.sub, name: null, email: null, roles: u.roles, region: u.region, authType: 'cookie', clientId: null };
     }
   }, 300_000);
   afterAll(async () => {

@@ -18,6 +18,7 @@ export class InvoicesController {
   @Get()
   @Roles(...invoice.readers)
   @Operation({
+    resource: invoice.name,
     id: 'listInvoices',
     summary: 'List invoices the signed-in user may see',
     description: 'Admins and auditors see all invoices, managers their region\'s, sales those of customers they own. Auditors do not get the collection note. Paginated.',
@@ -29,21 +30,21 @@ export class InvoicesController {
 
   @Get(':id')
   @Roles(...invoice.readers)
-  @Operation({ id: 'getInvoice', summary: 'Get one invoice by id', description: "One invoice within the caller's scope; 404 otherwise.", returns: invoice.schema })
+  @Operation({ id: 'getInvoice', resource: invoice.name, summary: 'Get one invoice by id', description: "One invoice within the caller's scope; 404 otherwise.", returns: invoice.schema })
   findOne(@CurrentUser() user: Principal, @IdParam() id: string) {
     return this.invoices.get(user, id);
   }
 
   @Post()
   @Roles(...invoice.creators)
-  @Operation({ id: 'createInvoice', summary: 'Issue an invoice to a customer', description: 'Admins for any customer, managers for customers of their region.', returns: invoice.schema, status: 201 })
+  @Operation({ id: 'createInvoice', resource: invoice.name, summary: 'Issue an invoice to a customer', description: 'Admins for any customer, managers for customers of their region.', returns: invoice.schema, status: 201 })
   create(@CurrentUser() user: Principal, @Body({ schema: invoice.createSchema }) body: z.output<typeof invoice.createSchema>) {
     return this.invoices.create(user, body);
   }
 
   @Patch(':id')
   @Roles(...invoice.updaters)
-  @Operation({ id: 'updateInvoice', summary: 'Record a payment or a collection note', description: 'Managers (own region) and admins.', returns: invoice.schema })
+  @Operation({ id: 'updateInvoice', resource: invoice.name, summary: 'Record a payment or a collection note', description: 'Managers (own region) and admins.', returns: invoice.schema })
   update(@CurrentUser() user: Principal, @IdParam() id: string, @Body({ schema: invoice.patchSchema }) patch: z.output<typeof invoice.patchSchema>) {
     return this.invoices.update(user, id, patch);
   }

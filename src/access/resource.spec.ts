@@ -15,6 +15,7 @@ const caller = (roles: AppRole[], region: Principal['region'] = 'NA'): Principal
   roles,
   region,
   authType: 'cookie',
+  clientId: null,
 });
 const text = (query: SQL | undefined) => (query ? new PgDialect().sqlToQuery(query).sql : 'all rows');
 

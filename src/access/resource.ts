@@ -184,6 +184,16 @@ export class Resource<F extends string, B extends z.ZodRawShape = z.ZodRawShape>
     return user.roles.flatMap((r) => (this.spec.grants[r] ? [[r, this.spec.grants[r]] as [AppRole, Grant<F>]] : []));
   }
 
+  /**
+   * The fields the caller sees whatever the row: shown by one of their roles that grants
+   * every row. The audit trail shows recorded values by these, since the row they were
+   * taken from may have changed or be gone.
+   */
+  fieldsShownOnEveryRow(user: Principal): Set<F> {
+    const everyRow = this.granted(user).filter(([, g]) => g.rows === all);
+    return new Set(this.fields.filter((f) => everyRow.some(([, g]) => !g.hide?.includes(f))));
+  }
+
   /** The WHERE clause of rows the caller may read (undefined: all rows). */
   readScope(user: Principal): SQL | undefined {
     return union(this.granted(user).map(([, g]) => g.rows), user);

@@ -3,6 +3,7 @@ import type { Database } from '../database/database.client.js';
 import { DATABASE } from '../database/database.module.js';
 import type { AnyResource } from './resource.js';
 import { ScopedTable } from './scoped-table.js';
+import { ServedResources } from './served-resources.js';
 
 const tokens = new WeakMap<AnyResource, symbol>();
 const tokenOf = (resource: AnyResource) => {
@@ -14,8 +15,11 @@ const tokenOf = (resource: AnyResource) => {
 /** Provides the resource's ScopedTable to a feature module. */
 export const scopedTableProvider = (resource: AnyResource): Provider => ({
   provide: tokenOf(resource),
-  inject: [DATABASE],
-  useFactory: (db: Database) => new ScopedTable(db, resource),
+  inject: [DATABASE, ServedResources],
+  useFactory: (db: Database, served: ServedResources) => {
+    served.add(resource);
+    return new ScopedTable(db, resource);
+  },
 });
 
 /** Inject a resource's table: `constructor(@InjectTable(dealResource) deals: ScopedTable)`. */

@@ -14,6 +14,7 @@ const principal = (id: string, over: Partial<Principal> = {}): Principal => ({
   roles: ['sales'],
   region: 'EU',
   authType: 'cookie',
+  clientId: null,
   ...over,
 });
 

@@ -1,6 +1,8 @@
 import { BadRequestException, ForbiddenException, NotFoundException } from '@nestjs/common';
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { changesOf } from '../audit/audit-call.js';
+import { auditedTransaction, type Written } from '../audit/audit-store.js';
 import type { Principal } from '../auth/principal.js';
 import { decodeCursor, encodeCursor, keyset, positionType, type PositionType } from '../common/keyset.js';
 import type { Page } from '../common/list-query.js';
@@ -16,7 +18,8 @@ type Row = Record<string, unknown>;
  * statement carries the caller's row rule in its WHERE clause and selects the caller's
  * field view (per row, in SQL), so rows and values outside their scope never leave the
  * database. Every write is checked against the row as it will be, inside the same
- * transaction, so a refused write changes nothing.
+ * transaction, so a refused write changes nothing; the call's audit event, with what
+ * changed, commits in that transaction too.
  */
 export class ScopedTable {
   private readonly statements = new StatementCache();
@@ -24,6 +27,8 @@ export class ScopedTable {
   private readonly sorts: Record<string, { column: AnyPgColumn; type: PositionType }>;
   private readonly filters: string[];
   private readonly id: AnyPgColumn;
+  /** Every declared field's column: what a create or delete records as changed. */
+  private readonly allFields: Record<string, AnyPgColumn>;
 
   constructor(
     private readonly db: Database,
@@ -34,6 +39,7 @@ export class ScopedTable {
     );
     this.filters = Object.keys(resource.spec.filters ?? {}) as string[];
     this.id = resource.columns.id;
+    this.allFields = this.columnsOf(resource.fields);
   }
 
   /** One page in keyset order: (sort column, id), so pages never skip or repeat rows. */
@@ -84,24 +90,28 @@ export class ScopedTable {
   }
 
   /**
-   * Changes the given fields. The UPDATE's WHERE clause is the caller's write scope (out of
-   * scope: 404 as if absent; readable but not changeable: 403); then, in the same
-   * transaction, the row as it now is must still be within that scope and name only
-   * eligible users, or everything is rolled back.
+   * Changes the given fields. The row is locked within the caller's write scope (out of
+   * scope: 404 as if absent; readable but not changeable: 403) and its old values kept for
+   * the audit trail; then, in the same transaction, the row as it now is must still be
+   * within that scope and name only eligible users, or everything is rolled back.
    */
   async update(user: Principal, id: string, patch: Row): Promise<Row> {
     const fields = Object.keys(patch);
     if (fields.length === 0) throw new BadRequestException('the body names no field to change');
     const scope = this.resource.writeScope(user, fields);
     const stamp = 'updatedAt' in this.resource.columns ? { updatedAt: sql`now()` } : {};
-    const row = await this.write(async (tx) => {
-      const changed = await tx
+    const columns = this.columnsOf(fields);
+    const row = await this.write(user, async (tx) => {
+      const target = and(eq(this.id, id), scope);
+      const [before] = await tx.select(columns).from(this.resource.table).where(target).for('update');
+      if (!before) return undefined;
+      const [after] = await tx
         .update(this.resource.table)
         .set({ ...patch, ...stamp } as never)
-        .where(and(eq(this.id, id), scope))
-        .returning({ id: this.id });
-      if (changed.length === 0) return undefined;
-      return this.verified(tx, user, id, fields, scope, `this change would take the ${this.resource.name} outside what you may change`);
+        .where(target)
+        .returning(columns);
+      const result = await this.verified(tx, user, id, fields, scope, `this change would take the ${this.resource.name} outside what you may change`);
+      return { result, recordId: id, changes: changesOf(before, after, fields) };
     });
     if (row) return row;
     await this.get(user, id); // 404 when the caller cannot even see it
@@ -117,7 +127,7 @@ export class ScopedTable {
   async create(user: Principal, body: Row): Promise<Row> {
     const spec = this.resource.spec.create;
     if (!spec) throw new ForbiddenException(`${this.resource.name}s cannot be created`);
-    return (await this.write(async (tx) => {
+    return (await this.write(user, async (tx) => {
       let parent: Row = {};
       if (spec.parent) {
         const of = spec.parent.resource();
@@ -131,18 +141,22 @@ export class ScopedTable {
       const [inserted] = await tx
         .insert(this.resource.table)
         .values(spec.values(user, body as never, parent) as never)
-        .returning({ id: this.id });
+        .returning(this.allFields);
       const id = inserted.id as string;
       const refs = this.resource.references.map(([f]) => f);
-      return this.verified(tx, user, id, refs, this.resource.createCheck(user), `you may not create this ${this.resource.name}: it would be outside what your roles may create`);
+      const result = await this.verified(tx, user, id, refs, this.resource.createCheck(user), `you may not create this ${this.resource.name}: it would be outside what your roles may create`);
+      return { result, recordId: id, changes: changesOf(undefined, inserted, this.resource.fields) };
     }))!;
   }
 
   /** Deletes a row within the caller's delete scope; a row others still refer to is 409, and stays. */
   async remove(user: Principal, id: string): Promise<void> {
     // A row others still refer to fails on its foreign keys: 409 (database-errors.ts).
-    const removed = await this.db.delete(this.resource.table).where(and(eq(this.id, id), this.resource.deleteScope(user))).returning({ id: this.id });
-    if (removed.length === 1) return;
+    const removed = await this.write(user, async (tx) => {
+      const [row] = await tx.delete(this.resource.table).where(and(eq(this.id, id), this.resource.deleteScope(user))).returning(this.allFields);
+      return row && { result: true, recordId: id, changes: changesOf(row, undefined, this.resource.fields) };
+    });
+    if (removed) return;
     await this.get(user, id);
     throw new ForbiddenException(`you may read but not delete this ${this.resource.name}`);
   }
@@ -171,12 +185,13 @@ export class ScopedTable {
   }
 
   /**
-   * Runs a write in a transaction. A user reference that fails its foreign key at commit
-   * (the user was deleted meanwhile) answers like an ineligible one.
+   * Runs a write in a transaction with its audit event (audit-store.ts). A user reference
+   * that fails its foreign key at commit (the user was deleted meanwhile) answers like an
+   * ineligible one.
    */
-  private async write<T>(work: (tx: Database) => Promise<T>): Promise<T> {
+  private async write<T>(user: Principal, work: (tx: Database) => Promise<Written<T> | undefined>): Promise<T | undefined> {
     try {
-      return await this.db.transaction((tx) => work(tx as unknown as Database));
+      return await auditedTransaction(this.db, user, work);
     } catch (err) {
       const failed = sqlError(err);
       const ref = failed?.code === '23503' ? this.resource.references.find(([f]) => failed.fields.includes(f)) : undefined;
@@ -199,6 +214,10 @@ export class ScopedTable {
       this.groups.set(key, groups);
     }
     return groups;
+  }
+
+  private columnsOf(fields: readonly string[]): Record<string, AnyPgColumn> {
+    return Object.fromEntries(fields.map((f) => [f, this.resource.spec.fields[f].column]));
   }
 
   private notFound(id: string) {

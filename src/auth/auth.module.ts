@@ -8,6 +8,7 @@ import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { DevLoginController } from './dev-login.controller.js';
+import { AuditLabelGuard } from '../audit/audit-label.guard.js';
 import { AUTH_STRATEGY, AuthenticationGuard } from './guards/authentication.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
 import { HttpErrorFilter } from './http-error.filter.js';
@@ -51,7 +52,8 @@ export class AuthModule implements NestModule {
               : null;
           },
         },
-        // The global guard chain, in this order: who is calling, how often, may they.
+        // The global guard chain, in this order: what is called (for the audit trail), who is calling, how often, may they.
+        { provide: APP_GUARD, useClass: AuditLabelGuard },
         { provide: APP_GUARD, useClass: AuthenticationGuard },
         { provide: APP_GUARD, useExisting: RateLimitGuard },
         { provide: APP_GUARD, useClass: RolesGuard },

@@ -13,6 +13,8 @@ export interface Principal {
   roles: AppRole[];
   region: Region | null;
   authType: AuthType;
+  /** The OAuth client the token was issued to (its `azp` or `client_id`); null without one. */
+  clientId: string | null;
 }
 
 /** What a credential says about its holder, before it is matched to a stored user. */
@@ -22,4 +24,5 @@ export interface Identity {
   email?: string | null;
   roles: AppRole[];
   region?: Region | null;
+  clientId?: string | null;
 }

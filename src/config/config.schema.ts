@@ -48,6 +48,16 @@ export interface AppConfig {
   /** What the OpenAPI document and Swagger UI offer for signing in. */
   openapi: { scopes: string[]; swaggerClientId: string | undefined };
   auth: AuthConfig;
+  /** The audit trail (audit/): on unless AUDIT_TRAIL=false. */
+  audit: {
+    enabled: boolean;
+    /** Events older than this are purged (0: kept for ever). */
+    retentionDays: number;
+    /** Read events wait at most this long in memory before they are written. */
+    flushMs: number;
+    /** Read events held in memory at most; beyond that they are counted as lost. */
+    bufferEvents: number;
+  };
   database: {
     url: string | undefined;
     dataDir: string;
@@ -128,6 +138,10 @@ const envSchema = z.object({
   OAUTH_SCOPES: optional,
   SWAGGER_OAUTH_CLIENT_ID: optional,
   PRIVACY_POLICY_FILE: optional,
+  AUDIT_TRAIL: bool('AUDIT_TRAIL'),
+  AUDIT_RETENTION_DAYS: int('AUDIT_RETENTION_DAYS', 0, 36_500, 365),
+  AUDIT_FLUSH_MS: int('AUDIT_FLUSH_MS', 10, 1000, 1000),
+  AUDIT_BUFFER_EVENTS: int('AUDIT_BUFFER_EVENTS', 100, 1_000_000, 10_000),
   DATABASE_URL: optional,
   DATA_DIR: optional,
   SEED_DEMO_DATA: bool('SEED_DEMO_DATA'),
@@ -191,6 +205,12 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
     },
     openapi: { scopes, swaggerClientId: env.SWAGGER_OAUTH_CLIENT_ID },
     auth,
+    audit: {
+      enabled: env.AUDIT_TRAIL ?? true,
+      retentionDays: env.AUDIT_RETENTION_DAYS,
+      flushMs: env.AUDIT_FLUSH_MS,
+      bufferEvents: env.AUDIT_BUFFER_EVENTS,
+    },
     database,
   };
 }

@@ -18,6 +18,7 @@ export class CustomersController {
   @Get()
   @Roles(...customer.readers)
   @Operation({
+    resource: customer.name,
     id: 'listCustomers',
     summary: 'List customer accounts the signed-in user may see',
     description:
@@ -31,6 +32,7 @@ export class CustomersController {
   @Get(':id')
   @Roles(...customer.readers)
   @Operation({
+    resource: customer.name,
     id: 'getCustomer',
     summary: 'Get one customer account by id',
     description: "One customer within the caller's scope (see listCustomers); 404 when it does not exist or is outside the scope.",
@@ -43,6 +45,7 @@ export class CustomersController {
   @Post()
   @Roles(...customer.creators)
   @Operation({
+    resource: customer.name,
     id: 'createCustomer',
     summary: 'Create a customer account',
     description: 'Admins create customers in any region, managers in their own. ownerId must be a sales user of the customer\'s region. Returns the customer.',
@@ -56,6 +59,7 @@ export class CustomersController {
   @Delete(':id')
   @Roles(...customer.deleters)
   @Operation({
+    resource: customer.name,
     id: 'deleteCustomer',
     summary: 'Delete a customer account (admins only)',
     description: 'Deletes a customer that has no deals or tickets left (409 otherwise). Admins only.',

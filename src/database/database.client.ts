@@ -23,10 +23,14 @@ export interface DatabaseHandle {
    * (LISTEN acknowledged, at first or after a reconnect).
    */
   listen(channel: string, listener: ChannelListener): Promise<void>;
+  /** Work that must still reach the database when it closes (buffered audit events); run first, in order. */
+  beforeClose(task: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
 export type { ChannelListener };
+
+type Opened = Omit<DatabaseHandle, 'beforeClose'>;
 
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
 /** Serialises migrations when several rolegate instances start against one server. */
@@ -50,16 +54,24 @@ export interface DatabaseOptions {
  * `dataDir`, or in memory). Both run the same Drizzle migrations.
  */
 export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
-  const handle = opts.url ? await openPostgres(opts.url, opts) : await openPglite(opts.dataDir);
-  if (opts.seedDemoData) await seedDemoData(handle.db);
-  return handle;
+  const opened = opts.url ? await openPostgres(opts.url, opts) : await openPglite(opts.dataDir);
+  if (opts.seedDemoData) await seedDemoData(opened.db);
+  const tasks: Array<() => Promise<void>> = [];
+  return {
+    ...opened,
+    beforeClose: (task) => void tasks.push(task),
+    close: async () => {
+      for (const task of tasks) await task();
+      await opened.close();
+    },
+  };
 }
 
 /**
  * PGlite runs one statement at a time inside this process and cannot cancel one, so it
  * has no statement timeout and no pool: a slow query delays the requests behind it.
  */
-async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+async function openPglite(dataDir: string): Promise<Opened> {
   if (!isInMemory(dataDir)) mkdirSync(dataDir, { recursive: true });
   const client = new PGlite(isInMemory(dataDir) ? undefined : dataDir);
   const db = drizzlePglite(client, { schema }) as unknown as Database;
@@ -86,7 +98,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
  * runs at most `statementTimeoutMs` (lock waits included), so a stuck database answers
  * 503 (database-errors.ts) instead of piling up requests until memory runs out.
  */
-async function openPostgres(url: string, opts: DatabaseOptions): Promise<DatabaseHandle> {
+async function openPostgres(url: string, opts: DatabaseOptions): Promise<Opened> {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.poolSize ?? 10,

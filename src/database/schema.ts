@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, date, foreignKey, index, numeric, pgTable, text, timestamp, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, foreignKey, index, jsonb, numeric, pgTable, smallint, text, timestamp, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -120,6 +120,48 @@ export const tickets = pgTable(
     ...sortIndexes('tickets', t.id, { region: t.region, owner: t.customerOwnerId }, { created: t.createdAt, updated: t.updatedAt }),
     index('tickets_assignee_idx').on(t.assigneeId),
     index('tickets_customer_created_idx').on(t.customerId, t.createdAt, t.id),
+  ],
+);
+
+/** A field's value before and after a write (null for a create's "from" and a delete's "to"). */
+export type AuditChanges = Record<string, { from: unknown; to: unknown }>;
+
+/**
+ * The audit trail: one row per call (REST request or MCP tool call), append-only. The
+ * database refuses UPDATE, DELETE and TRUNCATE on it (migration 0004's triggers), except
+ * the retention purge (audit/audit-retention.ts). No foreign keys: an event outlives the
+ * user and the records it names.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** When rolegate received the call. */
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    requestId: text('request_id').notNull(),
+    /** The caller; null when no credential was accepted (401). */
+    userId: uuid('user_id'),
+    sub: text('sub'),
+    roles: text('roles').array().notNull(),
+    authType: text('auth_type').notNull(),
+    /** `rest` or `mcp`, and the token's `azp` or `client_id` when it has one. */
+    client: text('client').notNull(),
+    clientId: text('client_id'),
+    operation: text('operation').notNull(),
+    resource: text('resource').notNull(),
+    /** Ids of the records returned (a page's ids) or written, or asked for by id. */
+    recordIds: text('record_ids').array().notNull(),
+    changes: jsonb('changes').$type<AuditChanges>(),
+    status: smallint('status').notNull(),
+  },
+  (t) => [
+    // Newest first by (at, id), alone and after each equality filter; a GIN index for "which events name this record".
+    index('audit_events_at_idx').on(t.at, t.id),
+    index('audit_events_user_at_idx').on(t.userId, t.at, t.id),
+    index('audit_events_resource_at_idx').on(t.resource, t.at, t.id),
+    index('audit_events_operation_at_idx').on(t.operation, t.at, t.id),
+    index('audit_events_status_at_idx').on(t.status, t.at, t.id),
+    index('audit_events_record_ids_idx').using('gin', t.recordIds),
   ],
 );
 

@@ -18,6 +18,7 @@ export class DealsController {
   @Get()
   @Roles(...deal.readers)
   @Operation({
+    resource: deal.name,
     id: 'listDeals',
     summary: 'List sales deals the signed-in user may see',
     description:
@@ -31,6 +32,7 @@ export class DealsController {
   @Get(':id')
   @Roles(...deal.readers)
   @Operation({
+    resource: deal.name,
     id: 'getDeal',
     summary: 'Get one sales deal by id',
     description: "One deal within the caller's scope (see listDeals); 404 when it does not exist or is outside the scope.",
@@ -43,6 +45,7 @@ export class DealsController {
   @Post()
   @Roles(...deal.creators)
   @Operation({
+    resource: deal.name,
     id: 'createDeal',
     summary: 'Create a sales deal for a customer',
     description:
@@ -57,6 +60,7 @@ export class DealsController {
   @Patch(':id')
   @Roles(...deal.updaters)
   @Operation({
+    resource: deal.name,
     id: 'updateDeal',
     summary: 'Change the stage, amount or close date of a deal',
     description:
@@ -69,7 +73,7 @@ export class DealsController {
 
   @Delete(':id')
   @Roles(...deal.deleters)
-  @Operation({ id: 'deleteDeal', summary: 'Delete a sales deal (admins only)', description: 'Deletes the deal for good. Admins only.', status: 204 })
+  @Operation({ id: 'deleteDeal', resource: deal.name, summary: 'Delete a sales deal (admins only)', description: 'Deletes the deal for good. Admins only.', status: 204 })
   remove(@CurrentUser() user: Principal, @IdParam() id: string) {
     return this.deals.remove(user, id);
   }

@@ -1,4 +1,4 @@
-import { applyDecorators, HttpCode, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { applyDecorators, HttpCode, SetMetadata, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Request, Response } from 'express';
@@ -19,6 +19,17 @@ export interface OperationSpec {
   returns?: StandardSchemaV1;
   /** 201: a create, answered with a Location header naming the new item. */
   status?: 200 | 201 | 204;
+  /** The resource the audit trail files the call under (`deal`, `user`, `audit`); operations under /api name one. */
+  resource?: string;
+}
+
+export const OPERATION_KEY = 'rolegate:operation';
+
+/** What the audit trail learns about a route from its decorator. */
+export interface OperationLabel {
+  id: string;
+  resource: string | undefined;
+  status: 200 | 201 | 204;
 }
 
 const DESCRIPTIONS = { 200: 'OK', 201: 'Created; the Location header names the new item', 204: 'Done' } as const;
@@ -30,6 +41,7 @@ export const Operation = (op: OperationSpec) => {
     ApiOperation({ operationId: op.id, summary: op.summary, description: op.description }),
     ApiResponse({ status, description: DESCRIPTIONS[status], ...(op.returns ? { standardSchema: op.returns } : {}) }),
     HttpCode(status),
+    SetMetadata(OPERATION_KEY, { id: op.id, resource: op.resource, status } satisfies OperationLabel),
     ...(status === 201 ? [UseInterceptors(CreatedLocation)] : []),
   );
 };

@@ -25,6 +25,7 @@ export const PrincipalSchema = z
     roles: z.array(z.enum(APP_ROLES)),
     region: region.nullable().describe('Region that scopes manager and support data; null is global'),
     authType: z.enum(AUTH_TYPES),
+    clientId: z.string().nullable().describe("The OAuth client the token was issued to (the token's azp or client_id); null in cookie mode"),
   })
   .meta({ id: 'Principal' });
 

@@ -18,6 +18,7 @@ export class TicketsController {
   @Get()
   @Roles(...ticket.readers)
   @Operation({
+    resource: ticket.name,
     id: 'listTickets',
     summary: 'List support tickets the signed-in user may see',
     description:
@@ -31,6 +32,7 @@ export class TicketsController {
   @Get(':id')
   @Roles(...ticket.readers)
   @Operation({
+    resource: ticket.name,
     id: 'getTicket',
     summary: 'Get one support ticket by id',
     description: "One ticket within the caller's scope (see listTickets); 404 when it does not exist or is outside the scope.",
@@ -43,6 +45,7 @@ export class TicketsController {
   @Post()
   @Roles(...ticket.creators)
   @Operation({
+    resource: ticket.name,
     id: 'createTicket',
     summary: 'Open a support ticket for a customer',
     description:
@@ -57,6 +60,7 @@ export class TicketsController {
   @Patch(':id')
   @Roles(...ticket.updaters)
   @Operation({
+    resource: ticket.name,
     id: 'updateTicket',
     summary: 'Change the status, assignee or priority of a ticket',
     description:
@@ -69,7 +73,7 @@ export class TicketsController {
 
   @Delete(':id')
   @Roles(...ticket.deleters)
-  @Operation({ id: 'deleteTicket', summary: 'Delete a support ticket (admins only)', description: 'Deletes the ticket for good. Admins only.', status: 204 })
+  @Operation({ id: 'deleteTicket', resource: ticket.name, summary: 'Delete a support ticket (admins only)', description: 'Deletes the ticket for good. Admins only.', status: 204 })
   remove(@CurrentUser() user: Principal, @IdParam() id: string) {
     return this.tickets.remove(user, id);
   }

@@ -5,6 +5,7 @@ import { PrincipalSchema } from '../openapi/schemas.js';
 import { Authenticated } from '../auth/decorators/access.decorator.js';
 import { CurrentUser } from '../auth/decorators/current-user.decorator.js';
 import type { Principal } from '../auth/principal.js';
+import { userResource } from './user.resource.js';
 
 @ApiTags('me')
 @Controller('api/me')
@@ -13,6 +14,7 @@ export class MeController {
   @Get()
   @Authenticated()
   @Operation({
+    resource: userResource.name,
     id: 'whoAmI',
     summary: 'Who the signed-in user is, with their roles and region',
     description: 'The caller as rolegate sees them: user id, subject, name, email, roles and region. Use it to explain why other operations return what they return.',

@@ -25,6 +25,7 @@ export class UsersController {
 
   @Get()
   @Operation({
+    resource: userResource.name,
     id: 'listUsers',
     summary: 'List users and the roles assigned to them inside rolegate (admins only)',
     description: "Every known user with the roles assigned inside rolegate and those their latest token carried (both count when naming owners and assignees). Admins only. Paginated.",
@@ -36,6 +37,7 @@ export class UsersController {
 
   @Put(':id/roles')
   @Operation({
+    resource: userResource.name,
     id: 'setUserRoles',
     summary: "Replace the roles assigned to a user inside rolegate (admins only)",
     description: "Sets the user's rolegate roles; they add to the roles in the user's tokens from their next request on. Returns the user. Admins only.",

@@ -8,6 +8,9 @@ import type { Database, DatabaseHandle } from '../database/database.client.js';
 import { DATABASE_HANDLE } from '../database/database.module.js';
 import { ConfigService } from '../config/typed-config.js';
 import { ScopedTable } from '../access/scoped-table.js';
+import { ServedResources } from '../access/served-resources.js';
+import { auditedTransaction } from '../audit/audit-store.js';
+import { changesOf } from '../audit/audit-call.js';
 import { users, type UserRow } from '../database/schema.js';
 import { UserCache, USERS_CHANGED } from './user-cache.js';
 import { userResource } from './user.resource.js';
@@ -28,7 +31,7 @@ export class UsersService implements OnModuleInit {
    */
   private readonly userBySub;
 
-  constructor(@Inject(DATABASE_HANDLE) private readonly database: DatabaseHandle, config: ConfigService<AppConfig, true>) {
+  constructor(@Inject(DATABASE_HANDLE) private readonly database: DatabaseHandle, config: ConfigService<AppConfig, true>, served: ServedResources) {
     const db = (this.db = database.db);
     this.cache = new UserCache(config.get('database', { infer: true }).userCacheMs);
     this.userBySub = db
@@ -38,6 +41,7 @@ export class UsersService implements OnModuleInit {
       .limit(1)
       .prepare('rolegate_user_by_sub');
     this.table = new ScopedTable(db, userResource);
+    served.add(userResource);
   }
 
   async onModuleInit(): Promise<void> {
@@ -74,11 +78,17 @@ export class UsersService implements OnModuleInit {
 
   /** Replaces the roles assigned inside rolegate; they apply from the user's next request. */
   async setRoles(user: Principal, id: string, roles: readonly AppRole[]) {
-    const [row] = await this.db
-      .update(users)
-      .set({ roles: APP_ROLES.filter((r) => roles.includes(r)), updatedAt: sql`now()` })
-      .where(eq(users.id, id))
-      .returning(userResource.fieldView(user).selection);
+    const row = await auditedTransaction(this.db, user, async (tx) => {
+      const [before] = await tx.select({ roles: users.roles }).from(users).where(eq(users.id, id)).for('update');
+      if (!before) return undefined;
+      const after = { roles: APP_ROLES.filter((r) => roles.includes(r)) };
+      const [result] = await tx
+        .update(users)
+        .set({ ...after, updatedAt: sql`now()` })
+        .where(eq(users.id, id))
+        .returning(userResource.fieldView(user).selection);
+      return { result, recordId: id, changes: changesOf(before, after, ['roles']) };
+    });
     if (!row) throw new NotFoundException(`user ${id} not found`);
     this.cache.invalidate(id); // here at once; other instances hear it from the database
     return row;
@@ -127,6 +137,7 @@ export function toPrincipal(user: UserRow, identity: Identity, authType: AuthTyp
     roles: mergeRoles(identity.roles, user.roles),
     region: identity.region !== undefined ? identity.region : toRegion(user.region),
     authType,
+    clientId: identity.clientId ?? null,
   };
 }
 

@@ -64,5 +64,6 @@ export function identityFromClaims(payload: JWTPayload, settings: JwtSettings): 
     email: text(payload.email),
     roles: rolesFromClaim(readClaim(payload, settings.rolesClaim), settings.roleMap),
     region: regionValue === undefined ? undefined : toRegion(regionValue),
+    clientId: text(payload.azp, 255) ?? text(payload.client_id, 255),
   };
 }

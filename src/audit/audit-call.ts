@@ -1,0 +1,97 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Principal } from '../auth/principal.js';
+import type { AuthType } from '../config/config.schema.js';
+import type { AuditChanges } from '../database/schema.js';
+
+/**
+ * One call being audited: a REST request under `/api` or an MCP tool call. It is opened
+ * when the call arrives, learns its operation and the records it touches on the way, and
+ * ends as one event (audit-trail.ts).
+ */
+export interface AuditCall {
+  /** When rolegate received the call. */
+  at: Date;
+  requestId: string;
+  client: 'rest' | 'mcp';
+  authType: AuthType;
+  /** The operationId and resource, once the call reached an operation. */
+  operation?: string;
+  resource?: string;
+  /** The status a success answers with (200, 201, 204): a write's event commits before the answer is sent. */
+  successStatus: number;
+  /** Ids of the records returned, written, or asked for by id. */
+  recordIds: string[];
+  /** True once the event committed with the call's write; nothing more to record. */
+  recorded: boolean;
+}
+
+/** An event as stored: the columns of `audit_events`, as the batch insert reads them from JSON. */
+export interface AuditEventRecord {
+  at: string;
+  request_id: string;
+  user_id: string | null;
+  sub: string | null;
+  roles: string[];
+  auth_type: string;
+  client: string;
+  client_id: string | null;
+  operation: string;
+  resource: string;
+  record_ids: string[];
+  changes: AuditChanges | null;
+  status: number;
+}
+
+const calls = new AsyncLocalStorage<AuditCall>();
+
+/**
+ * The audit call in progress. It follows the call through async code rather than through
+ * every signature: a write's event must commit in the write's own transaction, wherever
+ * in the code the write happens, and the data layer should not carry request plumbing.
+ */
+export const auditCalls = {
+  run: <T>(call: AuditCall, work: () => T): T => calls.run(call, work),
+  current: (): AuditCall | undefined => calls.getStore(),
+};
+
+export function newAuditCall(requestId: string, client: AuditCall['client'], authType: AuthType): AuditCall {
+  return { at: new Date(), requestId, client, authType, successStatus: 200, recordIds: [], recorded: false };
+}
+
+/** The event a finished call leaves. Only these fields are kept: never a token, a cookie or a request body. */
+export function eventOf(call: AuditCall, user: Principal | undefined, status: number, changes: AuditChanges | null = null): AuditEventRecord {
+  return {
+    at: call.at.toISOString(),
+    request_id: call.requestId,
+    user_id: user?.id ?? null,
+    sub: user?.sub ?? null,
+    roles: user?.roles ?? [],
+    auth_type: call.authType,
+    client: call.client,
+    client_id: user?.clientId ?? null,
+    operation: call.operation ?? 'unknown',
+    resource: call.resource ?? 'unknown',
+    record_ids: call.recordIds,
+    changes,
+    status,
+  };
+}
+
+type Row = Record<string, unknown>;
+
+const comparable = (value: unknown) => JSON.stringify(value instanceof Date ? value.toISOString() : (value ?? null));
+
+/**
+ * `{ field: { from, to } }` for the fields whose value differs between the row before a
+ * write and after it (no row before: a create; none after: a delete). Values as JSON
+ * shows them (times as ISO text).
+ */
+export function changesOf(before: Row | undefined, after: Row | undefined, fields: readonly string[]): AuditChanges {
+  const changes: AuditChanges = {};
+  for (const f of fields) {
+    const from = comparable(before?.[f]);
+    const to = comparable(after?.[f]);
+    if (from !== to) changes[f] = { from: JSON.parse(from), to: JSON.parse(to) };
+  }
+  return changes;
+}

@@ -1,0 +1,46 @@
+import { sql } from 'drizzle-orm';
+import type { Principal } from '../auth/principal.js';
+import type { Database } from '../database/database.client.js';
+import type { AuditChanges } from '../database/schema.js';
+import { auditCalls, eventOf, type AuditEventRecord } from './audit-call.js';
+
+/**
+ * Stores events with one statement and one parameter, however many: the batch travels as
+ * JSON and PostgreSQL unpacks it (jsonb_to_recordset), so a thousand events cost one
+ * round trip and no per-row placeholders.
+ */
+export async function insertEvents(db: Database, events: readonly AuditEventRecord[]): Promise<void> {
+  await db.execute(sql`
+    INSERT INTO audit_events (at, request_id, user_id, sub, roles, auth_type, client, client_id, operation, resource, record_ids, changes, status)
+    SELECT at, request_id, user_id, sub, roles, auth_type, client, client_id, operation, resource, record_ids, changes, status
+    FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS e(
+      at timestamptz, request_id text, user_id uuid, sub text, roles text[], auth_type text, client text,
+      client_id text, operation text, resource text, record_ids text[], changes jsonb, status smallint)`);
+}
+
+/** What a write did: its result for the caller, the record it wrote and what changed. */
+export interface Written<T> {
+  result: T;
+  recordId: string;
+  changes: AuditChanges;
+}
+
+/**
+ * Runs a write in a transaction that also stores the call's audit event, so a change
+ * without its record cannot exist: both commit or neither does. `work` returns undefined
+ * when it wrote nothing (then no event is stored here; the call's refusal is recorded
+ * when it ends, like any other answer).
+ */
+export async function auditedTransaction<T>(db: Database, user: Principal, work: (tx: Database) => Promise<Written<T> | undefined>): Promise<T | undefined> {
+  const call = auditCalls.current();
+  const written = await db.transaction(async (tx) => {
+    const done = await work(tx as unknown as Database);
+    if (done && call) {
+      call.recordIds = [done.recordId];
+      await insertEvents(tx as unknown as Database, [eventOf(call, user, call.successStatus, done.changes)]);
+    }
+    return done;
+  });
+  if (written && call) call.recorded = true;
+  return written?.result;
+}
