@@ -48,6 +48,7 @@ describe('AUTH_TYPE=cookie', () => {
         roles,
         region,
         authType: 'cookie',
+        clientId: null,
       });
     }
   });

@@ -72,7 +72,7 @@ describe('GET /openapi.json in cookie mode', () => {
     const ops = await checkDocument(doc);
     expect(ops.map((o) => o.op.operationId).sort()).toEqual([
       'checkHealth', 'createCustomer', 'createDeal', 'createTicket', 'deleteCustomer', 'deleteDeal', 'deleteTicket', 'devLogin',
-      'getCustomer', 'getDeal', 'getTicket', 'listCustomers', 'listDeals', 'listTickets', 'listUsers', 'logout', 'setUserRoles',
+      'getCustomer', 'getDeal', 'getTicket', 'listAuditEvents', 'listCustomers', 'listDeals', 'listTickets', 'listUsers', 'logout', 'setUserRoles',
       'updateDeal', 'updateTicket', 'whoAmI',
     ]);
   });

@@ -67,7 +67,7 @@ describe.each(databaseKinds)('users and principals on %s', (kind) => {
   });
 
   it('maps a token for a demo user to the seeded user and its stored roles', async () => {
-    const res = await me(await mint(key, { sub: 'carol' })).expect(200);
+    const res = await me(await mint(key, { sub: 'carol', azp: 'gpt-action-7' })).expect(200);
     const [carol] = await db.select().from(users).where(eq(users.sub, 'carol'));
     expect(res.body).toEqual({
       id: carol.id,
@@ -77,6 +77,7 @@ describe.each(databaseKinds)('users and principals on %s', (kind) => {
       roles: ['sales'],
       region: 'EU',
       authType: 'jwt_local',
+      clientId: 'gpt-action-7',
     });
   });
 

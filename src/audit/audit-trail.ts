@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/config.schema.js';
 import { ConfigService } from '../config/typed-config.js';
 import type { DatabaseHandle } from '../database/database.client.js';
 import { DATABASE_HANDLE } from '../database/database.module.js';
-import { DatabaseUnavailable, httpErrorFor } from '../database/database-errors.js';
+import { DatabaseUnavailable, driverReason, httpErrorFor } from '../database/database-errors.js';
 import type { AuditEventRecord } from './audit-call.js';
 import { insertEvents } from './audit-store.js';
 
@@ -90,7 +90,7 @@ export class AuditTrail implements OnModuleInit {
         await insertEvents(this.database.db, batch);
       } catch (err) {
         const failure = httpErrorFor(err);
-        const reason = failure instanceof DatabaseUnavailable ? failure.reason : (err as Error).message.slice(0, 200);
+        const reason = driverReason(err);
         // Unreachable for now: keep the batch (in order, ahead of newer events) while there is room.
         if (failure instanceof DatabaseUnavailable && !this.closed) {
           const room = this.settings.bufferEvents - this.buffer.length;

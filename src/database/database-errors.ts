@@ -84,6 +84,20 @@ export function sqlError(err: unknown): { code: string; fields: string[] } | und
   return undefined;
 }
 
+/**
+ * The driver's own words for a failed query, for a log line: the SQLSTATE and message of
+ * the database error beneath Drizzle's wrapper (whose message holds the SQL and its
+ * parameters, which may be request data), never the wrapper's.
+ */
+export function driverReason(err: unknown): string {
+  let innermost: ErrorFields | undefined;
+  for (const e of causes(err)) {
+    if (typeof e.code === 'string') return `${e.code} ${String(e.message)}`.slice(0, 200);
+    innermost = e;
+  }
+  return innermost && innermost !== err && typeof innermost.message === 'string' ? innermost.message.slice(0, 200) : 'unknown error';
+}
+
 function* causes(err: unknown): Generator<ErrorFields> {
   const seen = new Set<unknown>();
   for (let e = err; typeof e === 'object' && e !== null && !seen.has(e) && seen.size < 8; e = (e as ErrorFields).cause) {

@@ -54,7 +54,14 @@ describe('identityFromClaims', () => {
       email: 'u@x',
       roles: ['support'],
       region: 'NA',
+      clientId: null,
     });
+  });
+
+  it("takes the client from azp, else client_id (RFC 9068), when it is storable text", () => {
+    expect(identityFromClaims({ sub: 'u1', azp: 'gpt-1', client_id: 'other' }, settings).clientId).toBe('gpt-1');
+    expect(identityFromClaims({ sub: 'u1', client_id: 'svc-2' }, settings).clientId).toBe('svc-2');
+    expect(identityFromClaims({ sub: 'u1', azp: 42, client_id: 'x'.repeat(256) }, settings).clientId).toBeNull();
   });
 
   it('leaves the region undefined when the claim is absent, null when it is not a known region', () => {
