@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
@@ -16,7 +17,9 @@ import { freePort } from '../test/helpers/ports.ts';
  * fetches, each against its target. Scenarios that are compared run in interleaved rounds.
  * With PostgreSQL (DATABASE_URL) it compares a scoped list on 10,000 and on 1,000,000
  * deals (the databases are created once and reused) and with the floor (bench/floor.ts),
- * and a manager's page sorted by amount with the default sort on 1,000,000 deals.
+ * and a manager's page sorted by amount with the default sort on 1,000,000 deals. Last,
+ * the scoped page with the audit trail on and off (AUDIT_TRAIL), and whether the instance
+ * with it on stored an event for every call it answered.
  */
 const { values } = parseArgs({
   options: {
@@ -43,6 +46,8 @@ interface Dataset {
   label: string;
   deals: number;
   env: Record<string, string>;
+  /** Rows in audit_events; on PGlite only while no rolegate has the directory open. */
+  auditEvents: () => Promise<number>;
   cleanup: () => void;
 }
 
@@ -77,7 +82,16 @@ async function postgresDataset(customers: number): Promise<Dataset> {
     deals = expected;
   }
   await admin.end();
-  return { label: `${deals.toLocaleString('en')} deals`, deals, env, cleanup: () => undefined };
+  const auditEvents = async () => {
+    const db = new pg.Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    try {
+      return Number((await db.query('select count(*) from audit_events')).rows[0].count);
+    } finally {
+      await db.end();
+    }
+  };
+  return { label: `${deals.toLocaleString('en')} deals`, deals, env, auditEvents, cleanup: () => undefined };
 }
 
 function pgliteDataset(customers: number): Dataset {
@@ -85,7 +99,27 @@ function pgliteDataset(customers: number): Dataset {
   const env = { DATA_DIR: dir };
   console.error(`Seeding an embedded database (${customers * 10} deals)...`);
   seed(env, customers);
-  return { label: `${(customers * 10 + 72).toLocaleString('en')} deals`, deals: customers * 10 + 72, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return pgliteIn(dir, customers * 10 + 72);
+}
+
+function pgliteIn(dir: string, deals: number): Dataset {
+  const auditEvents = async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = new PGlite(dir);
+    try {
+      return Number((await db.query<{ count: number }>('select count(*)::int as count from audit_events')).rows[0].count);
+    } finally {
+      await db.close();
+    }
+  };
+  return { label: `${deals.toLocaleString('en')} deals`, deals, env: { DATA_DIR: dir }, auditEvents, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** PGlite is one process's database: a second instance on the same data gets a copy of the directory, taken before any instance opens it. */
+function pgliteCopy(of: Dataset): Dataset {
+  const dir = mkdtempSync(join(tmpdir(), 'rolegate-bench-'));
+  cpSync(of.env.DATA_DIR, dir, { recursive: true });
+  return pgliteIn(dir, of.deals);
 }
 
 // ---------------------------------------------------------------- rolegate
@@ -93,6 +127,27 @@ interface Server {
   child: ChildProcess;
   url: string;
   peakRssMiB: () => number;
+  /** Audit events the instance reported lost (its "N audit events lost" errors), so far. */
+  auditEventsLost: () => number;
+}
+
+/**
+ * Passes a rolegate's log lines on to the bench's own stream and adds up the events its
+ * audit trail reports lost: pino JSON lines such as
+ * `{"level":50,"context":"AuditTrail","msg":"12 audit events lost (12 since start): ..."}`.
+ */
+function watchLog(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, onLost: (n: number) => void): void {
+  createInterface({ input: from, crlfDelay: Infinity }).on('line', (line) => {
+    to.write(`${line}\n`);
+    if (!line.includes('audit events lost')) return;
+    try {
+      const entry = JSON.parse(line) as { context?: string; msg?: string };
+      const lost = entry.context === 'AuditTrail' ? /^(\d+) audit events lost/.exec(entry.msg ?? '') : null;
+      if (lost) onLost(Number(lost[1]));
+    } catch {
+      // not a JSON line: not the trail's report
+    }
+  });
 }
 
 async function startRolegate(env: Record<string, string>): Promise<Server> {
@@ -112,8 +167,11 @@ async function startRolegate(env: Record<string, string>): Promise<Server> {
       BENCH_ROUTES: 'true',
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let lost = 0;
+  watchLog(child.stdout!, process.stdout, (n) => (lost += n));
+  watchLog(child.stderr!, process.stderr, (n) => (lost += n));
   const url = `http://127.0.0.1:${port}`;
   let exited = false;
   child.on('exit', () => (exited = true));
@@ -126,7 +184,7 @@ async function startRolegate(env: Record<string, string>): Promise<Server> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const peakRssMiB = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
-  return { child, url, peakRssMiB };
+  return { child, url, peakRssMiB, auditEventsLost: () => lost };
 }
 
 async function stop(server: Server): Promise<void> {
@@ -145,15 +203,28 @@ interface Figure {
   rounds?: Array<{ rps: number; p99: number }>;
 }
 
+/**
+ * Requests each server (by origin) answered and was sent, warm-ups included: what an
+ * instance with the audit trail on must have stored an event for. Sent and unanswered
+ * ones were cut off in flight when a run ended; the server may have handled them or not.
+ */
+const calls = new Map<string, { answered: number; sent: number }>();
+
+async function cannon(url: string, seconds: number, token?: string): Promise<autocannon.Result> {
+  const r = await autocannon({ url, connections, duration: seconds, headers: token ? { authorization: `Bearer ${token}` } : undefined });
+  const seen = calls.get(new URL(url).origin) ?? { answered: 0, sent: 0 };
+  calls.set(new URL(url).origin, { answered: seen.answered + r.requests.total, sent: seen.sent + r.requests.sent });
+  return r;
+}
+
 /** Long enough for V8 to optimise the hot path, so a freshly started server is not measured cold. */
 async function warmUp(url: string, token?: string): Promise<void> {
-  await autocannon({ url, connections, duration: 3, headers: token ? { authorization: `Bearer ${token}` } : undefined });
+  await cannon(url, 3, token);
 }
 
 async function load(scenario: string, url: string, token?: string, warm = true): Promise<Figure> {
-  const headers = token ? { authorization: `Bearer ${token}` } : undefined;
   if (warm) await warmUp(url, token);
-  const r = await autocannon({ url, connections, duration, headers });
+  const r = await cannon(url, duration, token);
   if (r.non2xx || r.errors || r.timeouts) throw new Error(`${scenario}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
   return { scenario, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
 }
@@ -202,7 +273,7 @@ async function startFloor(env: Record<string, string>, sub: string): Promise<Ser
     if (i > 100 || child.exitCode !== null) throw new Error('the floor server did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { child, url, peakRssMiB: () => 0 };
+  return { child, url, peakRssMiB: () => 0, auditEventsLost: () => 0 };
 }
 
 // ---------------------------------------------------------------- main

@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AuditTrail } from '../src/audit/audit-trail.js';
 import { AuditRetention } from '../src/audit/audit-retention.js';
-import type { Database } from '../src/database/database.client.js';
+import { openDatabase, type Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { AppLogger } from '../src/logging/logger.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
@@ -8,6 +11,7 @@ import { databaseKinds, freshDatabase, rowsOf, type TestDatabase } from './helpe
 import { eventually } from './helpers/eventually.js';
 import { LogCapture } from './helpers/log-capture.js';
 import { signIn } from './helpers/session.js';
+import { jwtLocalEnv, makeKey, mint, type TestKey } from './helpers/tokens.js';
 
 type Row = Record<string, unknown>;
 type Event = {
@@ -381,5 +385,84 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       expect(await eventOf(res)).toMatchObject({ operation: 'whoAmI', recordIds: [ids.carol], status: 200 });
       expect(trail.lost).toBe(lostBefore + 3);
     });
+  });
+});
+
+describe.each(databaseKinds)('audit trail settings and lifecycle on %s', (kind) => {
+  const count = async (env: Record<string, string>, where = 'true') => {
+    const handle = await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR ?? 'memory://', seedDemoData: false });
+    try {
+      return (await rowsOf<{ n: number }>(handle.db, `select count(*)::int n from audit_events where ${where}`))[0].n;
+    } finally {
+      await handle.close();
+    }
+  };
+  /** A database that outlives one app: PostgreSQL, or PGlite in a directory of its own. */
+  const lasting = async (): Promise<TestDatabase> => {
+    if (kind === 'postgres') return freshDatabase(kind);
+    const dir = mkdtempSync(join(tmpdir(), 'rolegate-audit-'));
+    return { name: kind, env: { DATA_DIR: dir, SEED_DEMO_DATA: 'true' }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  };
+
+  it('writes the events still buffered when rolegate shuts down', async () => {
+    const database = await lasting();
+    try {
+      const t = await createTestApp({ AUTH_TYPE: 'cookie', ...database.env, AUDIT_FLUSH_MS: '1000' });
+      const cookie = await signIn(t, 'carol');
+      const requestIds: string[] = [];
+      for (let i = 0; i < 5; i++) requestIds.push((await t.http().get('/api/deals?limit=2').set('Cookie', cookie).expect(200)).headers['x-request-id']);
+      await t.close();
+      expect(await count(database.env, `request_id in (${requestIds.map((id) => `'${id}'`).join(',')})`)).toBe(5);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('AUDIT_TRAIL=false records nothing; the trail stays readable', async () => {
+    const database = await freshDatabase(kind);
+    const t = await createTestApp({ AUTH_TYPE: 'cookie', ...database.env, AUDIT_TRAIL: 'false' });
+    try {
+      const cookie = await signIn(t, 'alice');
+      const [deal] = (await t.http().get('/api/deals?limit=1').set('Cookie', cookie).expect(200)).body.items;
+      await t.http().patch(`/api/deals/${deal.id}`).set('Cookie', cookie).send({ stage: 'won' }).expect(200);
+      await t.app.get(AuditTrail).flush();
+      expect((await t.http().get('/api/audit').set('Cookie', cookie).expect(200)).body.items).toEqual([]);
+      expect((await rowsOf<{ n: number }>(t.app.get<Database>(DATABASE), 'select count(*)::int n from audit_events'))[0].n).toBe(0);
+    } finally {
+      await t.close();
+      await database.drop();
+    }
+  });
+});
+
+describe('audit trail with tokens', () => {
+  let key: TestKey;
+  let t: TestApp;
+  beforeAll(async () => {
+    key = await makeKey('ES256');
+    t = await createTestApp({ ...jwtLocalEnv(key), SEED_DEMO_DATA: 'true', RATE_LIMIT_PER_USER: '2', RATE_LIMIT_WINDOW_SECONDS: '60' });
+  });
+  afterAll(() => t.close());
+
+  const stored = async (requestId: string) => {
+    await t.app.get(AuditTrail).flush();
+    const [row] = await rowsOf(t.app.get<Database>(DATABASE), `select * from audit_events where request_id = '${requestId}'`);
+    return row;
+  };
+
+  it("names the token's client (azp) and the auth type, and records 429 refusals", async () => {
+    const token = await mint(key, { sub: 'bob', azp: 'gpt-actions-client' });
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await t.http().get('/api/customers?limit=1').set('Authorization', `Bearer ${token}`));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 429]);
+    expect(await stored(answers[0].headers['x-request-id'])).toMatchObject({ sub: 'bob', roles: ['manager'], auth_type: 'jwt_local', client: 'rest', client_id: 'gpt-actions-client', operation: 'listCustomers', status: 200 });
+    expect(await stored(answers[2].headers['x-request-id'])).toMatchObject({ sub: 'bob', client_id: 'gpt-actions-client', operation: 'listCustomers', record_ids: [], status: 429 });
+    const row = await stored(answers[1].headers['x-request-id']);
+    expect(JSON.stringify(row)).not.toContain(token.split('.')[2]);
+  });
+
+  it('records a refused token as an anonymous 401', async () => {
+    const res = await t.http().get('/api/me').set('Authorization', `Bearer ${await mint(key, { sub: 'carol', aud: 'someone-else' })}`).expect(401);
+    expect(await stored(res.headers['x-request-id'])).toMatchObject({ user_id: null, sub: null, client_id: null, auth_type: 'jwt_local', operation: 'whoAmI', status: 401 });
   });
 });

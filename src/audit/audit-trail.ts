@@ -99,7 +99,7 @@ export class AuditTrail implements OnModuleInit {
           else this.logger.warn(`${batch.length} audit events wait for the database: ${reason}`);
           return;
         }
-        this.lose(batch.length, `the database refused them (${reason})`, true);
+        this.lose(batch.length, failure instanceof DatabaseUnavailable ? `the database is unreachable (${reason}) and rolegate is shutting down` : `the database refused them (${reason})`, true);
       }
     }
   }
@@ -113,7 +113,7 @@ export class AuditTrail implements OnModuleInit {
     this.unreported += count;
     if (!now && Date.now() - this.lastReport < REPORT_EVERY_MS) return;
     this.lastReport = Date.now();
-    this.logger.error(`${this.unreported} audit events lost (${this.lostTotal} since start): ${reason}`);
+    this.logger.error(`${this.unreported} audit event${this.unreported === 1 ? '' : 's'} lost (${this.lostTotal} since start): ${reason}`);
     this.unreported = 0;
   }
 }

@@ -1,0 +1,81 @@
+import type { AppConfig } from '../config/config.schema.js';
+import type { ConfigService } from '../config/typed-config.js';
+import { openDatabase, type Database, type DatabaseHandle } from '../database/database.client.js';
+import { eventOf, newAuditCall } from './audit-call.js';
+import { AuditTrail } from './audit-trail.js';
+
+const settings: AppConfig['audit'] = { enabled: true, retentionDays: 0, flushMs: 1000, bufferEvents: 100 };
+const config = { get: () => settings } as unknown as ConfigService<AppConfig, true>;
+
+/** The real embedded database, behind a switch that can make it unreachable. */
+async function database() {
+  const real = await openDatabase({ dataDir: 'memory://', seedDemoData: false });
+  let down = false;
+  const db = new Proxy(real.db, {
+    get: (target, name, receiver) =>
+      name === 'execute' && down
+        ? () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))
+        : Reflect.get(target, name, receiver),
+  }) as Database;
+  const stored = async () =>
+    ((await real.db.execute('select request_id from audit_events order by at, request_id' as never)) as unknown as { rows: Array<{ request_id: string }> }).rows.map((r) => r.request_id);
+  return { handle: { ...real, db } as DatabaseHandle, real, stored, setDown: (value: boolean) => (down = value) };
+}
+
+const event = (n: number) => {
+  const call = newAuditCall(`r${String(n).padStart(3, '0')}`, 'rest', 'cookie');
+  call.operation = 'listDeals';
+  call.resource = 'deal';
+  return eventOf(call, undefined, 200);
+};
+
+describe('AuditTrail (read events off the request path)', () => {
+  it('holds at most AUDIT_BUFFER_EVENTS and counts every event beyond them as lost', async () => {
+    const { handle, real, stored } = await database();
+    const trail = new AuditTrail(handle, config); // no timer: flushed by hand
+    for (let i = 0; i < 105; i++) trail.record(event(i));
+    expect([trail.pending, trail.lost]).toEqual([100, 5]);
+    await trail.flush();
+    expect(trail.pending).toBe(0);
+    expect(await stored()).toHaveLength(100);
+    await real.close();
+  });
+
+  it('keeps events, in order, while the database is unreachable, and writes them once it answers', async () => {
+    const { handle, real, stored, setDown } = await database();
+    const trail = new AuditTrail(handle, config);
+    for (let i = 0; i < 10; i++) trail.record(event(i));
+    setDown(true);
+    await trail.flush();
+    for (let i = 10; i < 15; i++) trail.record(event(i));
+    expect([trail.pending, trail.lost]).toEqual([15, 0]);
+    setDown(false);
+    await trail.flush();
+    expect(await stored()).toEqual(Array.from({ length: 15 }, (_, i) => `r${String(i).padStart(3, '0')}`));
+    expect(trail.lost).toBe(0);
+    await real.close();
+  });
+
+  it('writes what is buffered when it closes, and counts events arriving after that as lost', async () => {
+    const { handle, real, stored } = await database();
+    const trail = new AuditTrail(handle, config);
+    for (let i = 0; i < 3; i++) trail.record(event(i));
+    await trail.close();
+    expect(await stored()).toEqual(['r000', 'r001', 'r002']);
+    trail.record(event(3));
+    expect([trail.pending, trail.lost]).toEqual([0, 1]);
+    await real.close();
+  });
+
+  it('on close, counts as lost what the still unreachable database could not take', async () => {
+    const { handle, real, stored, setDown } = await database();
+    const trail = new AuditTrail(handle, config);
+    for (let i = 0; i < 4; i++) trail.record(event(i));
+    setDown(true);
+    await trail.close();
+    expect([trail.pending, trail.lost]).toEqual([0, 4]);
+    setDown(false);
+    expect(await stored()).toEqual([]);
+    await real.close();
+  });
+});
