@@ -190,6 +190,26 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       expect(await eventOf(res)).toMatchObject({ operation: 'updateTicket', userId: ids.dan, recordIds: [ticket.id], changes: null, status: 403 });
     });
 
+    it('keeps concurrent calls apart: each event has its own caller, records and changes', async () => {
+      const deals = await query(`select d.id, u.sub, d.amount from deals d join users u on u.id = d.owner_id where u.sub in ('carol', 'frank') order by d.id limit 12`);
+      const answers = await Promise.all(
+        deals.flatMap((d, i) => [
+          as(d.sub as string).get(`/api/deals/${d.id}`),
+          as(d.sub as string).patch(`/api/deals/${d.id}`, { amount: Number(d.amount) + i + 1 }),
+          as(i % 2 ? 'erin' : 'bob').get(`/api/deals?limit=3&ownerId=${ids[d.sub as string]}`),
+        ]),
+      );
+      await trail.flush();
+      for (const [i, d] of deals.entries()) {
+        const [read, write, list] = answers.slice(i * 3, i * 3 + 3);
+        expect([read.status, write.status, list.status]).toEqual([200, 200, 200]);
+        const [r, w, l] = await Promise.all([read, write, list].map((res) => query(`select user_id, record_ids, changes from audit_events where request_id = '${res.headers['x-request-id']}'`)));
+        expect(r).toEqual([{ user_id: ids[d.sub as string], record_ids: [d.id], changes: null }]);
+        expect(w).toEqual([{ user_id: ids[d.sub as string], record_ids: [d.id], changes: { amount: { from: Number(d.amount), to: Number(d.amount) + i + 1 } } }]);
+        expect(l).toEqual([{ user_id: ids[i % 2 ? 'erin' : 'bob'], record_ids: list.body.items.map((x: Row) => x.id), changes: null }]);
+      }
+    });
+
     it('unknown paths under /api touch no data and leave no event', async () => {
       await trail.flush();
       const before = (await query('select count(*)::int n from audit_events'))[0].n as number;

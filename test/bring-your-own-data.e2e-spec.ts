@@ -106,6 +106,13 @@ describe.each(databaseKinds)('a resource of your own (examples/invoices) on %s',
     const paid = await t.http().patch(`/api/invoices/${created.body.id}`).set('Cookie', cookies.bob).send({ paidOn: '2027-01-15' }).expect(200);
     expect(paid.body.paidOn).toBe('2027-01-15');
     await t.http().patch(`/api/invoices/${created.body.id}`).set('Cookie', cookies.carol).send({ paidOn: null }).expect(403);
+    // Audited like the built-in resources, with no audit code of its own: the write's event,
+    // and the auditor (frank is one too) sees that the collection note changed, not what it says.
+    const noted = await t.http().patch(`/api/invoices/${created.body.id}`).set('Cookie', cookies.bob).send({ collectionNote: 'Promised by phone' }).expect(200);
+    const trail = (sub: string) => t.http().get(`/api/audit?recordId=${created.body.id}&operation=updateInvoice`).set('Cookie', cookies[sub]).expect(200);
+    const byRequest = (res: { body: { items: Row[] } }) => res.body.items.find((e) => e.requestId === noted.headers['x-request-id']);
+    expect(byRequest(await trail('alice'))).toMatchObject({ resource: 'invoice', userId: ids.bob, changes: { collectionNote: { from: null, to: 'Promised by phone' } }, status: 200 });
+    expect(byRequest(await trail('frank'))).toMatchObject({ changes: { collectionNote: { redacted: true } } });
   });
 
   it('appears in the OpenAPI document with its derived schema', async () => {
