@@ -4,6 +4,7 @@ import type { DestinationStream } from 'pino';
 import { AccessModule } from './access/served-resources.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { McpModule } from './mcp/mcp.module.js';
 import { BenchModule } from './bench/bench.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { AppConfigModule } from './config/config.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
         DealsModule,
         TicketsModule,
         ...(options.features ?? []),
+        McpModule,
         HealthModule,
         OpenApiModule,
         PrivacyModule,

@@ -1,11 +1,11 @@
 import { ArgumentsHost, Catch, HttpException, InternalServerErrorException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { AppConfig } from '../config/config.schema.js';
 import { ConfigService } from '../config/typed-config.js';
 import { DatabaseUnavailable, httpErrorFor } from '../database/database-errors.js';
 import { HttpErrorWithHeaders } from './auth.errors.js';
-import { PROTECTED_RESOURCE_PATH } from './protected-resource.controller.js';
+import { MCP_PATH, PROTECTED_RESOURCE_PATH } from './protected-resource.controller.js';
 
 /**
  * The one global exception filter. An error that is not an HttpException, thrown by a
@@ -17,8 +17,6 @@ import { PROTECTED_RESOURCE_PATH } from './protected-resource.controller.js';
  */
 @Catch()
 export class HttpErrorFilter extends BaseExceptionFilter {
-  private readonly logger = new Logger('Database');
-  private readonly unknownLogger = new Logger('ExceptionsHandler');
   private readonly resourceMetadata: string | undefined;
 
   constructor(config: ConfigService<AppConfig, true>) {
@@ -27,33 +25,44 @@ export class HttpErrorFilter extends BaseExceptionFilter {
     this.resourceMetadata = jwt ? `${config.get('app', { infer: true }).publicUrl}${PROTECTED_RESOURCE_PATH}` : undefined;
   }
 
+  /** The metadata of the resource the request was for: the MCP endpoint has its own (RFC 9728 §3.1, path suffix). */
+  private metadataFor(req: Request): string | undefined {
+    return this.resourceMetadata && (req.path === MCP_PATH ? `${this.resourceMetadata}${MCP_PATH}` : this.resourceMetadata);
+  }
+
   override catch(thrown: unknown, host: ArgumentsHost): void {
     // HTTP errors of other libraries (http-errors, as body parsers throw) keep their status, as Nest answers them.
-    const known = thrown instanceof HttpException || this.isHttpError(thrown);
-    const exception = known ? thrown : (httpErrorFor(thrown) ?? this.unknown(thrown));
-    if (exception instanceof DatabaseUnavailable) {
-      // The driver's message and SQLSTATE only: Drizzle's own message carries the SQL and its parameters.
-      this.logger.warn(`Answered 503 (${exception.kind}): ${exception.reason}`);
-    }
-    const res = host.switchToHttp().getResponse<Response>();
+    const exception = this.isHttpError(thrown) ? thrown : asHttpException(thrown);
+    const http = host.switchToHttp();
+    const res = http.getResponse<Response>();
     if (exception instanceof HttpErrorWithHeaders && !res.headersSent) {
       for (const [name, value] of Object.entries(exception.headers)) {
-        const challenge = name === 'WWW-Authenticate' && value.startsWith('Bearer ') && this.resourceMetadata;
-        res.setHeader(name, challenge ? `${value}, resource_metadata="${this.resourceMetadata}"` : value);
+        const metadata = name === 'WWW-Authenticate' && value.startsWith('Bearer ') && this.metadataFor(http.getRequest<Request>());
+        res.setHeader(name, metadata ? `${value}, resource_metadata="${metadata}"` : value);
       }
     }
     super.catch(exception, host);
   }
+}
 
-  /**
-   * A 500, logged without the error's own message when it wraps a query: Drizzle puts the
-   * SQL and its parameter values (request data) there. The driver's reason is kept.
-   */
-  private unknown(thrown: unknown): HttpException {
-    const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-    const cause = error.cause instanceof Error ? error.cause : undefined;
-    const reason = cause ? `${error.name} caused by ${cause.name}: ${cause.message}` : `${error.name}: ${error.message}`;
-    this.unknownLogger.error(reason.slice(0, 500), (cause ?? error).stack);
-    return new InternalServerErrorException();
-  }
+const databaseLogger = new Logger('Database');
+const unknownLogger = new Logger('ExceptionsHandler');
+
+/**
+ * The answer to an error thrown anywhere (a handler, a guard, an MCP tool): an
+ * HttpException as it is; a database error as the 400, 409 or 503 it stands for (a 503
+ * logged as a warning with the driver's reason); anything else a 500, logged without
+ * its own message when it wraps a query (Drizzle puts the SQL and its parameter values,
+ * request data, there). The driver's reason is kept.
+ */
+export function asHttpException(thrown: unknown): HttpException {
+  if (thrown instanceof HttpException) return thrown;
+  const known = httpErrorFor(thrown);
+  if (known instanceof DatabaseUnavailable) databaseLogger.warn(`Answered 503 (${known.kind}): ${known.reason}`);
+  if (known) return known;
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const reason = cause ? `${error.name} caused by ${cause.name}: ${cause.message}` : `${error.name}: ${error.message}`;
+  unknownLogger.error(reason.slice(0, 500), (cause ?? error).stack);
+  return new InternalServerErrorException();
 }

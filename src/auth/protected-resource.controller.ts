@@ -5,15 +5,19 @@ import { ConfigService } from '../config/typed-config.js';
 import { Public } from './decorators/access.decorator.js';
 
 export const PROTECTED_RESOURCE_PATH = '/.well-known/oauth-protected-resource';
+/** The MCP endpoint: a resource of its own for OAuth clients (its URL is the audience MCP clients ask tokens for). */
+export const MCP_PATH = '/mcp';
 
 /**
  * RFC 9728 protected resource metadata (JWT modes): tells OAuth clients which
- * authorization server issues tokens for this API. 401 responses point here.
+ * authorization server issues tokens for this API, and for the MCP endpoint (at the
+ * metadata path with `/mcp` appended, §3.1). 401 responses point to the one they were for.
  */
 @ApiExcludeController()
 @Controller('.well-known')
 export class ProtectedResourceController {
   private readonly metadata: Record<string, unknown>;
+  private readonly mcpMetadata: Record<string, unknown>;
 
   constructor(config: ConfigService<AppConfig, true>) {
     const { publicUrl } = config.get('app', { infer: true });
@@ -26,11 +30,18 @@ export class ProtectedResourceController {
       resource_name: 'rolegate',
       resource_documentation: `${publicUrl}/docs`,
     };
+    this.mcpMetadata = { ...this.metadata, resource: `${publicUrl}${MCP_PATH}`, resource_name: 'rolegate (MCP)' };
   }
 
   @Get('oauth-protected-resource')
   @Public()
   get() {
     return this.metadata;
+  }
+
+  @Get(`oauth-protected-resource${MCP_PATH}`)
+  @Public()
+  mcp() {
+    return this.mcpMetadata;
   }
 }

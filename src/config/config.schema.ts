@@ -48,6 +48,8 @@ export interface AppConfig {
   /** What the OpenAPI document and Swagger UI offer for signing in. */
   openapi: { scopes: string[]; swaggerClientId: string | undefined };
   auth: AuthConfig;
+  /** Browser origins besides PUBLIC_URL's that may call /mcp (e.g. a web-based MCP inspector). */
+  mcp: { allowedOrigins: string[] };
   /** The audit trail (audit/): on unless AUDIT_TRAIL=false. */
   audit: {
     enabled: boolean;
@@ -138,6 +140,7 @@ const envSchema = z.object({
   OAUTH_SCOPES: optional,
   SWAGGER_OAUTH_CLIENT_ID: optional,
   PRIVACY_POLICY_FILE: optional,
+  MCP_ALLOWED_ORIGINS: optional,
   AUDIT_TRAIL: bool('AUDIT_TRAIL'),
   AUDIT_RETENTION_DAYS: int('AUDIT_RETENTION_DAYS', 0, 36_500, 365),
   AUDIT_FLUSH_MS: int('AUDIT_FLUSH_MS', 10, 1000, 1000),
@@ -182,6 +185,10 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
   if (env.REDIS_URL !== undefined && !/^rediss?:\/\/./.test(env.REDIS_URL)) {
     problems.push('REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379');
   }
+  const allowedOrigins = (env.MCP_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of allowedOrigins) {
+    if (!isHttpUrl(origin) || new URL(origin).origin !== origin) problems.push(`MCP_ALLOWED_ORIGINS must list origins such as http://localhost:6274, comma separated (got "${origin}")`);
+  }
   if (env.BENCH_ROUTES && nodeEnv === 'production') problems.push('BENCH_ROUTES must not be set with NODE_ENV=production');
   const scopes = (env.OAUTH_SCOPES ?? 'openid profile email offline_access').split(/[\s,]+/).filter(Boolean);
   if (problems.length > 0 || !auth) throw new ConfigError(problems);
@@ -205,6 +212,7 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
     },
     openapi: { scopes, swaggerClientId: env.SWAGGER_OAUTH_CLIENT_ID },
     auth,
+    mcp: { allowedOrigins },
     audit: {
       enabled: env.AUDIT_TRAIL ?? true,
       retentionDays: env.AUDIT_RETENTION_DAYS,

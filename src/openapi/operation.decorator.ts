@@ -25,11 +25,14 @@ export interface OperationSpec {
 
 export const OPERATION_KEY = 'rolegate:operation';
 
-/** What the audit trail learns about a route from its decorator. */
+/** What the audit trail and the MCP tools learn about a route from its decorator. */
 export interface OperationLabel {
   id: string;
   resource: string | undefined;
   status: 200 | 201 | 204;
+  summary: string;
+  description: string;
+  returns: StandardSchemaV1 | undefined;
 }
 
 const DESCRIPTIONS = { 200: 'OK', 201: 'Created; the Location header names the new item', 204: 'Done' } as const;
@@ -41,7 +44,7 @@ export const Operation = (op: OperationSpec) => {
     ApiOperation({ operationId: op.id, summary: op.summary, description: op.description }),
     ApiResponse({ status, description: DESCRIPTIONS[status], ...(op.returns ? { standardSchema: op.returns } : {}) }),
     HttpCode(status),
-    SetMetadata(OPERATION_KEY, { id: op.id, resource: op.resource, status } satisfies OperationLabel),
+    SetMetadata(OPERATION_KEY, { id: op.id, resource: op.resource, status, summary: op.summary, description: op.description, returns: op.returns } satisfies OperationLabel),
     ...(status === 201 ? [UseInterceptors(CreatedLocation)] : []),
   );
 };

@@ -24,9 +24,14 @@ export class RolesGuard implements CanActivate {
       this.logger.error(`${context.getClass().name}.${context.getHandler().name} declares no access rule; refusing`);
       throw new ForbiddenException('This route declares no access rule');
     }
-    if (rule.kind !== 'roles') return true;
-    const user = context.switchToHttp().getRequest<Request>().user as Principal | undefined;
-    if (user && rule.roles.some((r) => user.roles.includes(r))) return true;
-    throw new ForbiddenException(`Requires one of the roles: ${rule.roles.join(', ')}`);
+    const refusal = refusalOf(rule, context.switchToHttp().getRequest<Request>().user as Principal | undefined);
+    if (refusal) throw new ForbiddenException(refusal);
+    return true;
   }
+}
+
+/** Why a signed-in caller may not use a route with this rule (undefined: they may). Shared by REST and MCP tools. */
+export function refusalOf(rule: AccessRule, user: Principal | undefined): string | undefined {
+  if (rule.kind !== 'roles' || (user && rule.roles.some((r) => user.roles.includes(r)))) return undefined;
+  return `Requires one of the roles: ${rule.roles.join(', ')}`;
 }

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { McpServer, type CallToolResult } from '@modelcontextprotocol/server';
+import { auditCalls, eventOf, newAuditCall } from '../audit/audit-call.js';
+import { recordIdsOf } from '../audit/audit-records.interceptor.js';
+import { AuditTrail } from '../audit/audit-trail.js';
+import { refusalOf } from '../auth/guards/roles.guard.js';
+import { asHttpException } from '../auth/http-error.filter.js';
+import type { Principal } from '../auth/principal.js';
+import { InvalidArguments, OperationTools, type OperationTool } from './operation-tools.js';
+
+const INSTRUCTIONS =
+  "rolegate serves a CRM (customers, deals, support tickets) filtered for the signed-in person: each tool returns only the rows and fields their roles allow, exactly as the REST API does. Call whoAmI to learn the caller's roles and region. Lists are paginated: pass a page's `next` value as `cursor` to get the next page.";
+
+/**
+ * The MCP server one request is answered by, built for its caller: every REST operation
+ * as a tool (operation-tools.ts) that runs the same handler with the same principal.
+ * Each tool call is one audit event (`client: mcp`); a refusal is a tool error saying
+ * why (`isError`), never data.
+ */
+@Injectable()
+export class McpTools {
+  constructor(
+    private readonly operations: OperationTools,
+    private readonly trail: AuditTrail,
+  ) {}
+
+  serverFor(user: Principal, requestId: string): McpServer {
+    const server = new McpServer({ name: 'rolegate', version: '0.1.0' }, { instructions: INSTRUCTIONS });
+    for (const tool of this.operations.tools) {
+      server.registerTool(
+        tool.name,
+        { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, annotations: tool.annotations },
+        (args: Record<string, unknown>) => this.call(tool, user, args, requestId),
+      );
+    }
+    return server;
+  }
+
+  /** Runs one tool as its REST operation would run, and records the call. */
+  async call(tool: OperationTool, user: Principal, args: Record<string, unknown>, requestId: string): Promise<CallToolResult> {
+    const call = newAuditCall(requestId, 'mcp', user.authType);
+    call.operation = tool.name;
+    call.resource = tool.resource;
+    call.successStatus = tool.status;
+    if (typeof args.id === 'string' && /^[0-9a-f-]{36}$/i.test(args.id)) call.recordIds = [args.id.toLowerCase()];
+    let status: number = tool.status;
+    try {
+      const refusal = refusalOf(tool.rule, user);
+      if (refusal) {
+        status = 403;
+        return failure(`403 Forbidden: ${refusal}`);
+      }
+      const parsed = await tool.parse(args);
+      const result = await auditCalls.run(call, () => tool.invoke(user, parsed));
+      call.recordIds = recordIdsOf(result) ?? call.recordIds;
+      if (result === undefined) return { content: [{ type: 'text', text: `Done: ${tool.name} ${String(args.id ?? '')}`.trim() }] };
+      return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result as Record<string, unknown> };
+    } catch (err) {
+      if (err instanceof InvalidArguments) {
+        status = 400;
+        return failure(`400 Bad Request: ${err.message}`);
+      }
+      const answer = asHttpException(err);
+      status = answer.getStatus();
+      return failure(`${status} ${answer.name.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1 $2')}: ${messageOf(answer.getResponse())}`);
+    } finally {
+      if (this.trail.enabled && !call.recorded) this.trail.record(eventOf(call, user, status));
+    }
+  }
+}
+
+const failure = (text: string): CallToolResult => ({ isError: true, content: [{ type: 'text', text }] });
+
+function messageOf(response: string | object): string {
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  return Array.isArray(message) ? message.join('; ') : String(message ?? 'refused');
+}
