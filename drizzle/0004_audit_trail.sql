@@ -1,6 +1,6 @@
 CREATE TABLE "audit_events" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
-	"at" timestamp with time zone NOT NULL,
+	"at" timestamp (3) with time zone NOT NULL,
 	"request_id" text NOT NULL,
 	"user_id" uuid,
 	"sub" text,

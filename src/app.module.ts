@@ -1,7 +1,7 @@
 import { Module, StandardSchemaValidationPipe, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
-import { AccessModule } from './access/served-resources.js';
+import { AccessModule } from './access/access.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { McpModule } from './mcp/mcp.module.js';

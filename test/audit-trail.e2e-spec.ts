@@ -7,7 +7,9 @@ import { openDatabase, type Database } from '../src/database/database.client.js'
 import { DATABASE } from '../src/database/database.module.js';
 import { AppLogger } from '../src/logging/logger.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { databaseKinds, freshDatabase, rowsOf, type TestDatabase } from './helpers/databases.js';
+import { databaseKinds, freshDatabase, postgresUrl, rowsOf, type TestDatabase } from './helpers/databases.js';
+import pg from 'pg';
+import request from 'supertest';
 import { eventually } from './helpers/eventually.js';
 import { LogCapture } from './helpers/log-capture.js';
 import { signIn } from './helpers/session.js';
@@ -210,6 +212,17 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       }
     });
 
+    it('a conflict (409) is recorded, and an id in upper case is filed under the record', async () => {
+      const [customer] = await query(`select c.id from customers c where exists (select 1 from deals d where d.customer_id = c.id) limit 1`);
+      const upper = (customer.id as string).toUpperCase();
+      const res = await as('alice').delete(`/api/customers/${upper}`).expect(409);
+      expect(await eventOf(res)).toMatchObject({ operation: 'deleteCustomer', recordIds: [customer.id], status: 409, changes: null });
+      const [deal] = (await as('carol').get('/api/deals?limit=1').expect(200)).body.items;
+      const write = await as('carol').patch(`/api/deals/${deal.id.toUpperCase()}`, { amount: deal.amount + 3 }).expect(200);
+      const found = (await as('erin').get(`/api/audit?recordId=${deal.id}&operation=updateDeal`).expect(200)).body.items as Event[];
+      expect(found.map((e) => e.requestId)).toContain(write.headers['x-request-id']);
+    });
+
     it('unknown paths under /api touch no data and leave no event', async () => {
       await trail.flush();
       const before = (await query('select count(*)::int n from audit_events'))[0].n as number;
@@ -276,6 +289,28 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       await check(`since=${encodeURIComponent(middle)}`, (e) => e.at >= middle);
       await check(`until=${encodeURIComponent(middle)}`, (e) => e.at < middle);
       expect((await as('alice').get('/api/audit?operation=noSuchOperation').expect(200)).body.items).toEqual([]);
+    });
+
+    it('pages in both orders without gaps or repeats, through times that differ by a millisecond or tie', async () => {
+      const base = Math.floor(Date.now() / 1000) * 1000 - 3_600_000; // an hour ago: within the retention the purge test applies
+      const at = (ms: number) => new Date(base + ms).toISOString();
+      const values = [0, 0, 0, 1, 1, 2, 3, 3, 3, 3, 4].map((ms, i) => `(timestamptz '${at(ms)}', 'paging-${i}', '{}', 'cookie', 'rest', 'listDeals', 'paging', '{}', 200)`);
+      await query(`insert into audit_events (at, request_id, roles, auth_type, client, operation, resource, record_ids, status) values ${values.join(', ')}`);
+      const expected = (await query(`select id from audit_events where resource = 'paging' order by at desc, id desc`)).map((r) => r.id);
+      for (const sort of ['-at', 'at']) {
+        const seen: Event[] = [];
+        let cursor: string | null = null;
+        do {
+          const res: { body: { items: Event[]; next: string | null } } = await as('alice').get(`/api/audit?limit=2&resource=paging&sort=${sort}${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+          seen.push(...res.body.items);
+          cursor = res.body.next;
+        } while (cursor && seen.length < 50);
+        expect(seen.map((e) => e.id)).toEqual(sort === '-at' ? expected : [...expected].reverse());
+      }
+      const middle = at(3);
+      const newer = (await as('alice').get(`/api/audit?resource=paging&since=${middle}`).expect(200)).body.items as Event[];
+      const older = (await as('alice').get(`/api/audit?resource=paging&until=${middle}`).expect(200)).body.items as Event[];
+      expect([newer.length, older.length]).toEqual([5, 6]);
     });
 
     it('pages newest first without gaps or repeats', async () => {
@@ -484,5 +519,61 @@ describe('audit trail with tokens', () => {
   it('records a refused token as an anonymous 401', async () => {
     const res = await t.http().get('/api/me').set('Authorization', `Bearer ${await mint(key, { sub: 'carol', aud: 'someone-else' })}`).expect(401);
     expect(await stored(res.headers['x-request-id'])).toMatchObject({ user_id: null, sub: null, client_id: null, auth_type: 'jwt_local', operation: 'whoAmI', status: 401 });
+  });
+});
+
+(postgresUrl ? describe : describe.skip)('audit trail when the client leaves first (PostgreSQL)', () => {
+  let database: TestDatabase;
+  let t: TestApp;
+  let url: string;
+  let cookie: string[];
+  let db: Database;
+
+  beforeAll(async () => {
+    database = await freshDatabase('postgres');
+    t = await createTestApp({ AUTH_TYPE: 'cookie', ...database.env });
+    await t.app.listen(0, '127.0.0.1');
+    url = await t.app.getUrl();
+    cookie = await signIn(t, 'alice');
+    db = t.app.get<Database>(DATABASE);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await database?.drop();
+  });
+
+  /** Holds a lock from another connection while a request waits on it and its client gives up. */
+  const abandoned = async (lock: string, send: (r: request.Agent) => request.Test) => {
+    const locker = new pg.Client({ connectionString: database.env.DATABASE_URL });
+    await locker.connect();
+    const requestId = `left-${Math.random().toString(36).slice(2)}`;
+    try {
+      await locker.query('BEGIN');
+      await locker.query(lock);
+      await expect(send(request.agent(url)).set('Cookie', cookie).set('X-Request-Id', requestId).timeout(300)).rejects.toThrow(/Timeout/);
+      await locker.query('COMMIT');
+    } finally {
+      await locker.end();
+    }
+    let rows: Row[] = [];
+    await eventually(async () => {
+      await t.app.get(AuditTrail).flush();
+      rows = await rowsOf<Row>(db, `select status, changes from audit_events where request_id = '${requestId}'`);
+      expect(rows.length).toBeGreaterThan(0);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await t.app.get(AuditTrail).flush();
+    return rowsOf<Row>(db, `select status, changes from audit_events where request_id = '${requestId}'`);
+  };
+
+  it('a write the client stopped waiting for still commits with its one event', async () => {
+    const [deal] = await rowsOf<Row>(db, 'select id, amount from deals limit 1');
+    const rows = await abandoned(`select 1 from deals where id = '${deal.id}' for update`, (r) => r.patch(`/api/deals/${deal.id}`).send({ amount: Number(deal.amount) + 7 }));
+    expect(rows).toEqual([{ status: 200, changes: { amount: { from: Number(deal.amount), to: Number(deal.amount) + 7 } } }]);
+  });
+
+  it('a read the client stopped waiting for is recorded once, as 499', async () => {
+    const rows = await abandoned('lock table deals in access exclusive mode', (r) => r.get('/api/deals?limit=3'));
+    expect(rows).toEqual([{ status: 499, changes: null }]);
   });
 });

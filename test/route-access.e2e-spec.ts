@@ -23,8 +23,12 @@ describe('every route declares its access rule', () => {
       expect(publicRoutes).toEqual(
         mode === 'cookie'
           ? ['DevLoginController.login', 'DevLoginController.logout', 'HealthController.check', 'OpenApiController.document', 'PrivacyController.page']
-          : ['HealthController.check', 'OpenApiController.document', 'PrivacyController.page', 'ProtectedResourceController.get'],
+          : ['HealthController.check', 'OpenApiController.document', 'PrivacyController.page', 'ProtectedResourceController.get', 'ProtectedResourceController.mcp'],
       );
+      // Every data route names its operation and resource: the audit trail files calls by them, and MCP offers them as tools.
+      const data = routes.filter((r) => / \/api\//.test(r.route));
+      expect(data.length).toBeGreaterThan(15);
+      expect(data.filter((r) => !r.operation?.id || !r.operation.resource).map((r) => r.handler)).toEqual([]);
     } finally {
       await t.close();
     }
@@ -46,6 +50,7 @@ describe('every route declares its access rule', () => {
     await app.init();
     try {
       expect(routesOf(app).filter((r) => !r.rule).map((r) => r.handler)).toEqual(['ForgottenController.list']);
+      expect(routesOf(app).filter((r) => / \/api\//.test(r.route) && !r.operation).map((r) => r.handler)).toEqual(['ForgottenController.list']);
       await request(app.getHttpServer()).get('/api/forgotten').expect(401);
       const login = await request(app.getHttpServer()).post('/auth/dev-login').send({ sub: 'alice' }).expect(200);
       const res = await request(app.getHttpServer())

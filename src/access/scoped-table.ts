@@ -110,6 +110,7 @@ export class ScopedTable {
         .set({ ...patch, ...stamp } as never)
         .where(target)
         .returning(columns);
+      if (!after) return undefined; // the row left the scope between the lock and the write: nothing changed
       const result = await this.verified(tx, user, id, fields, scope, `this change would take the ${this.resource.name} outside what you may change`);
       return { result, recordId: id, changes: changesOf(before, after, fields) };
     });

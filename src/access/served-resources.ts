@@ -1,4 +1,4 @@
-import { Global, Injectable, Module } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AnyResource } from './resource.js';
 
 /**
@@ -23,7 +23,3 @@ export class ServedResources {
     return [...this.byName.keys()];
   }
 }
-
-@Global()
-@Module({ providers: [ServedResources], exports: [ServedResources] })
-export class AccessModule {}

@@ -21,8 +21,14 @@ export interface AuditCall {
   successStatus: number;
   /** Ids of the records returned, written, or asked for by id. */
   recordIds: string[];
-  /** True once the event committed with the call's write; nothing more to record. */
+  /** True once the call's event is stored or on its way (a write's commits with the write). */
   recorded: boolean;
+  /** False when AUDIT_TRAIL=false: the call is followed but leaves no event. */
+  store: boolean;
+  /** Whether the operation's handler has started and settled: a client leaving meanwhile is recorded once it settles. */
+  handler: 'not started' | 'running' | 'settled';
+  /** What to do when the handler settles (record a client that left during a write that may still commit). */
+  afterHandler?: () => void;
 }
 
 /** An event as stored: the columns of `audit_events`, as the batch insert reads them from JSON. */
@@ -54,8 +60,8 @@ export const auditCalls = {
   current: (): AuditCall | undefined => calls.getStore(),
 };
 
-export function newAuditCall(requestId: string, client: AuditCall['client'], authType: AuthType): AuditCall {
-  return { at: new Date(), requestId, client, authType, successStatus: 200, recordIds: [], recorded: false };
+export function newAuditCall(requestId: string, client: AuditCall['client'], authType: AuthType, store: boolean): AuditCall {
+  return { at: new Date(), requestId, client, authType, successStatus: 200, recordIds: [], recorded: false, store, handler: 'not started' };
 }
 
 /** The event a finished call leaves. Only these fields are kept: never a token, a cookie or a request body. */

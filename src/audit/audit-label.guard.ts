@@ -1,15 +1,16 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+import { isUuid } from '../common/params.js';
 import { OPERATION_KEY, type OperationLabel } from '../openapi/operation.decorator.js';
 import { auditCalls } from './audit-call.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * First in the global guard chain, and it never refuses: it names the call's operation,
  * resource and the record asked for by id before any other guard may refuse the call, so
- * that refusals (401, 403, 429) are recorded against what was asked for.
+ * that refusals (401, 403, 429) are recorded against what was asked for. AuthModule lists
+ * it with the other global guards, because their order across modules would otherwise
+ * depend on the order Nest scans the modules in.
  */
 @Injectable()
 export class AuditLabelGuard implements CanActivate {
@@ -24,7 +25,7 @@ export class AuditLabelGuard implements CanActivate {
     call.successStatus = label.status;
     const id = context.switchToHttp().getRequest<Request>().params?.id;
     // A well-formed id only: anything else is answered 400 and names no record.
-    if (typeof id === 'string' && UUID.test(id)) call.recordIds = [id.toLowerCase()];
+    if (isUuid(id)) call.recordIds = [id.toLowerCase()];
     return true;
   }
 }

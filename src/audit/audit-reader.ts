@@ -7,12 +7,10 @@ import type { Principal } from '../auth/principal.js';
 import { AUTH_TYPES } from '../config/config.schema.js';
 import { decodeCursor, encodeCursor, keyset } from '../common/keyset.js';
 import { listQuery, type Page } from '../common/list-query.js';
-import { uuidFilter } from '../common/params.js';
+import { isUuid, uuidFilter } from '../common/params.js';
 import type { Database } from '../database/database.client.js';
 import { InjectDb } from '../database/database.module.js';
 import { auditEvents, type AuditChanges } from '../database/schema.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const instant = (name: string, description: string) =>
   z.iso.datetime({ offset: true, message: `${name} must be an ISO 8601 time such as 2026-11-01T00:00:00Z` }).optional().describe(description);
@@ -95,7 +93,7 @@ export class AuditReader {
     const conditions: Array<SQL | undefined> = [
       q.userId !== undefined ? eq(e.userId, q.userId) : undefined,
       q.resource !== undefined ? eq(e.resource, q.resource) : undefined,
-      q.recordId !== undefined ? arrayContains(e.recordIds, [UUID.test(q.recordId) ? q.recordId.toLowerCase() : q.recordId]) : undefined,
+      q.recordId !== undefined ? arrayContains(e.recordIds, [isUuid(q.recordId) ? q.recordId.toLowerCase() : q.recordId]) : undefined,
       q.operation !== undefined ? eq(e.operation, q.operation) : undefined,
       q.status !== undefined ? eq(e.status, q.status) : undefined,
       q.since !== undefined ? gte(e.at, new Date(q.since)) : undefined,

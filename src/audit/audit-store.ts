@@ -33,14 +33,18 @@ export interface Written<T> {
  */
 export async function auditedTransaction<T>(db: Database, user: Principal, work: (tx: Database) => Promise<Written<T> | undefined>): Promise<T | undefined> {
   const call = auditCalls.current();
+  // Every entry point (REST, MCP) opens a call; a write outside one is a bug, and it must not happen unrecorded.
+  if (!call) throw new Error('a write outside an audited call: open one with AuditTrail.begin and auditCalls.run');
   const written = await db.transaction(async (tx) => {
     const done = await work(tx as unknown as Database);
-    if (done && call) {
-      call.recordIds = [done.recordId];
-      await insertEvents(tx as unknown as Database, [eventOf(call, user, call.successStatus, done.changes)]);
+    if (done && call.store) {
+      await insertEvents(tx as unknown as Database, [eventOf({ ...call, recordIds: [done.recordId] }, user, call.successStatus, done.changes)]);
     }
     return done;
   });
-  if (written && call) call.recorded = true;
+  if (written) {
+    call.recordIds = [written.recordId];
+    call.recorded = true;
+  }
   return written?.result;
 }

@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/config.schema.js';
 import type { ConfigService } from '../config/typed-config.js';
 import { openDatabase, type Database, type DatabaseHandle } from '../database/database.client.js';
@@ -23,7 +25,7 @@ async function database() {
 }
 
 const event = (n: number) => {
-  const call = newAuditCall(`r${String(n).padStart(3, '0')}`, 'rest', 'cookie');
+  const call = newAuditCall(`r${String(n).padStart(3, '0')}`, 'rest', 'cookie', true);
   call.operation = 'listDeals';
   call.resource = 'deal';
   return eventOf(call, undefined, 200);
@@ -33,9 +35,13 @@ describe('AuditTrail (read events off the request path)', () => {
   it('holds at most AUDIT_BUFFER_EVENTS and counts every event beyond them as lost', async () => {
     const { handle, real, stored } = await database();
     const trail = new AuditTrail(handle, config); // no timer: flushed by hand
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     for (let i = 0; i < 105; i++) trail.record(event(i));
     expect([trail.pending, trail.lost]).toEqual([100, 5]);
     await trail.flush();
+    // Every lost event is in the report of the next flush.
+    expect(errors.mock.calls.map((c) => c[0])).toEqual(['5 audit events lost (5 since start): 100 events were waiting (AUDIT_BUFFER_EVENTS)']);
+    errors.mockRestore();
     expect(trail.pending).toBe(0);
     expect(await stored()).toHaveLength(100);
     await real.close();

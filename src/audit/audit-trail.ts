@@ -1,24 +1,26 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { AppConfig } from '../config/config.schema.js';
+import type { Principal } from '../auth/principal.js';
+import type { AppConfig, AuthType } from '../config/config.schema.js';
 import { ConfigService } from '../config/typed-config.js';
 import type { DatabaseHandle } from '../database/database.client.js';
 import { DATABASE_HANDLE } from '../database/database.module.js';
 import { DatabaseUnavailable, driverReason, httpErrorFor } from '../database/database-errors.js';
-import type { AuditEventRecord } from './audit-call.js';
+import { eventOf, newAuditCall, type AuditCall, type AuditEventRecord } from './audit-call.js';
 import { insertEvents } from './audit-store.js';
 
 /** Events per INSERT; a fuller buffer is written at once instead of waiting for the timer. */
 const BATCH = 1000;
-/** A full buffer is reported at most this often (every lost event is counted). */
-const REPORT_EVERY_MS = 10_000;
+/** A refused batch is split in halves this many times to find the events refused, then given up. */
+const SPLITS = 4;
 
 /**
- * Stores the events of calls that wrote nothing (reads and refusals) off the request
- * path: they wait in a bounded buffer and are written in batches at least every
- * AUDIT_FLUSH_MS (1 s) and when rolegate shuts down. A batch the database cannot take
- * because it is unreachable stays for the next flush while there is room; one it refuses
- * is lost. Every lost event is counted and logged as an error. (Writes never come here:
- * their events commit with them, see audit-store.ts.)
+ * Opens and ends audit calls, and stores the events of calls that wrote nothing (reads
+ * and refusals) off the request path: they wait in a bounded buffer and are written in
+ * batches at least every AUDIT_FLUSH_MS (1 s) and when rolegate shuts down. While the
+ * database is unreachable they stay for the next flush, as far as there is room; events
+ * the database refuses are lost. Every lost event is counted and reported as an error
+ * at the next flush. (Writes never come here: their events commit with them, see
+ * audit-store.ts.)
  */
 @Injectable()
 export class AuditTrail implements OnModuleInit {
@@ -28,9 +30,11 @@ export class AuditTrail implements OnModuleInit {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
+  private waiting = false;
+  /** Buffered events of anonymous callers (401s, their 429s): they may fill at most half the buffer. */
+  private anonymous = 0;
   private lostTotal = 0;
-  private unreported = 0;
-  private lastReport = 0;
+  private unreported = new Map<string, number>();
 
   constructor(
     @Inject(DATABASE_HANDLE) private readonly database: DatabaseHandle,
@@ -60,18 +64,35 @@ export class AuditTrail implements OnModuleInit {
     return this.buffer.length;
   }
 
-  record(event: AuditEventRecord): void {
-    if (this.closed || this.buffer.length >= this.settings.bufferEvents) {
-      this.lose(1, this.closed ? 'rolegate is shutting down' : `${this.settings.bufferEvents} events are waiting (AUDIT_BUFFER_EVENTS)`, false);
-      return;
-    }
-    this.buffer.push(event);
-    if (this.buffer.length >= BATCH) void this.flush();
+  /** A call starts: followed always (writes need it), stored only when the trail is on. */
+  begin(requestId: string, client: AuditCall['client'], authType: AuthType): AuditCall {
+    return newAuditCall(requestId, client, authType, this.settings.enabled);
   }
 
-  /** Writes everything buffered so far; one flush at a time. */
+  /** A call ends with this status: its one event, unless its write already stored it or it reached no operation. */
+  end(call: AuditCall, user: Principal | undefined, status: number): void {
+    if (call.recorded || !call.operation || !call.store) return;
+    call.recorded = true;
+    this.record(eventOf(call, user, status));
+  }
+
+  record(event: AuditEventRecord): void {
+    const capacity = this.settings.bufferEvents;
+    // A flood of anonymous refusals cannot push out the reads of signed-in users.
+    if (event.user_id === null && this.anonymous >= capacity / 2) return this.lose(1, 'anonymous refusals filled half the buffer (AUDIT_BUFFER_EVENTS)');
+    if (this.closed || this.buffer.length >= capacity) {
+      return this.lose(1, this.closed ? 'rolegate is shutting down' : `${capacity} events were waiting (AUDIT_BUFFER_EVENTS)`);
+    }
+    this.buffer.push(event);
+    if (event.user_id === null) this.anonymous++;
+    if (this.buffer.length >= Math.min(BATCH, capacity / 2)) void this.flush();
+  }
+
+  /** Writes everything buffered so far and reports losses; one flush at a time. */
   flush(): Promise<void> {
-    this.flushing ??= this.writeAll().finally(() => (this.flushing = undefined));
+    this.flushing ??= this.writeAll()
+      .then(() => this.report())
+      .finally(() => (this.flushing = undefined));
     return this.flushing;
   }
 
@@ -86,34 +107,55 @@ export class AuditTrail implements OnModuleInit {
   private async writeAll(): Promise<void> {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, BATCH);
+      this.anonymous -= batch.filter((e) => e.user_id === null).length;
       try {
-        await insertEvents(this.database.db, batch);
+        await this.store(batch, SPLITS);
       } catch (err) {
-        const failure = httpErrorFor(err);
-        const reason = driverReason(err);
-        // Unreachable for now: keep the batch (in order, ahead of newer events) while there is room.
-        if (failure instanceof DatabaseUnavailable && !this.closed) {
-          const room = this.settings.bufferEvents - this.buffer.length;
-          this.buffer.unshift(...batch.slice(0, Math.max(0, room)));
-          if (batch.length > room) this.lose(batch.length - room, `the database is unreachable (${reason}) and the buffer is full`, true);
-          else this.logger.warn(`${batch.length} audit events wait for the database: ${reason}`);
-          return;
-        }
-        this.lose(batch.length, failure instanceof DatabaseUnavailable ? `the database is unreachable (${reason}) and rolegate is shutting down` : `the database refused them (${reason})`, true);
+        // Unreachable: keep the batch, in order and ahead of newer events, as far as there is room.
+        const reason = `the database is unreachable (${driverReason(err)})`;
+        if (this.closed) return this.lose(batch.length + this.buffer.splice(0).length, `${reason} and rolegate is shutting down`);
+        const room = Math.max(0, this.settings.bufferEvents - this.buffer.length);
+        const kept = batch.slice(0, room);
+        this.buffer.unshift(...kept);
+        this.anonymous += kept.filter((e) => e.user_id === null).length;
+        if (batch.length > room) this.lose(batch.length - room, `${reason} and the buffer is full`);
+        if (!this.waiting) this.logger.warn(`Audit events wait in memory: ${reason}`);
+        this.waiting = true;
+        return;
       }
     }
+    if (this.waiting) this.logger.log('Audit events are written again');
+    this.waiting = false;
   }
 
   /**
-   * Counts lost events and says so as an error: at once when the database refused them,
-   * at most every 10 s (with the count since the last report) for a full buffer.
+   * Stores a batch; one the database refuses is split in halves (a few times) so that one
+   * bad event does not take a thousand good ones with it. Throws when the database is
+   * unreachable, so the caller keeps the events.
    */
-  private lose(count: number, reason: string, now: boolean): void {
+  private async store(batch: AuditEventRecord[], splits: number): Promise<void> {
+    try {
+      await insertEvents(this.database.db, batch);
+    } catch (err) {
+      if (httpErrorFor(err) instanceof DatabaseUnavailable) throw err;
+      if (splits === 0 || batch.length === 1) return this.lose(batch.length, `the database refused them (${driverReason(err)})`);
+      const half = Math.ceil(batch.length / 2);
+      await this.store(batch.slice(0, half), splits - 1);
+      await this.store(batch.slice(half), splits - 1);
+    }
+  }
+
+  private lose(count: number, reason: string): void {
     this.lostTotal += count;
-    this.unreported += count;
-    if (!now && Date.now() - this.lastReport < REPORT_EVERY_MS) return;
-    this.lastReport = Date.now();
-    this.logger.error(`${this.unreported} audit event${this.unreported === 1 ? '' : 's'} lost (${this.lostTotal} since start): ${reason}`);
-    this.unreported = 0;
+    this.unreported.set(reason, (this.unreported.get(reason) ?? 0) + count);
+    if (this.closed && !this.flushing) this.report(); // no flush will come to report it
+  }
+
+  /** One error line per reason for the events lost since the last flush: every lost event is in a count. */
+  private report(): void {
+    for (const [reason, count] of this.unreported) {
+      this.logger.error(`${count} audit event${count === 1 ? '' : 's'} lost (${this.lostTotal} since start): ${reason}`);
+    }
+    this.unreported.clear();
   }
 }

@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Principal } from '../auth/principal.js';
 import type { AppConfig, AuthType } from '../config/config.schema.js';
 import { ConfigService } from '../config/typed-config.js';
-import { auditCalls, eventOf, newAuditCall } from './audit-call.js';
+import { auditCalls } from './audit-call.js';
 import { AuditTrail } from './audit-trail.js';
 
 /** What a client that left before the answer was sent gets recorded with (nginx's "client closed request"). */
@@ -14,7 +14,8 @@ export const CLIENT_CLOSED = 499;
  * is sent, whatever the status: 401, 403, 404 and 429 refusals included. The guards name
  * the operation (audit-label.guard.ts); a request that reached none (an unknown path, a
  * body that is not JSON) touched no data and leaves no event. A write's event is already
- * stored with the write.
+ * stored with the write. A client that leaves while its handler runs is recorded (499)
+ * once the handler settles, and not at all if its write committed.
  */
 @Injectable()
 export class AuditMiddleware implements NestMiddleware {
@@ -28,13 +29,14 @@ export class AuditMiddleware implements NestMiddleware {
   }
 
   use(req: Request, res: Response, next: NextFunction): void {
-    const call = newAuditCall((req as Request & { id: string }).id, 'rest', this.authType);
+    const call = this.trail.begin((req as Request & { id: string }).id, 'rest', this.authType);
     const done = () => {
       res.off('finish', done);
       res.off('close', done);
-      if (call.recorded || !call.operation) return;
-      const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED;
-      this.trail.record(eventOf(call, req.user as Principal | undefined, status));
+      const answered = res.writableFinished;
+      const end = () => this.trail.end(call, req.user as Principal | undefined, answered ? res.statusCode : CLIENT_CLOSED);
+      if (!answered && call.handler === 'running') call.afterHandler = end;
+      else end();
     };
     res.on('finish', done);
     res.on('close', done);

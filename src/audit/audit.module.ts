@@ -1,7 +1,5 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import type { AppConfig } from '../config/config.schema.js';
-import { ConfigService } from '../config/typed-config.js';
 import { AuditController } from './audit.controller.js';
 import { AuditMiddleware } from './audit.middleware.js';
 import { AuditReader } from './audit-reader.js';
@@ -21,9 +19,8 @@ import { AuditTrail } from './audit-trail.js';
   exports: [AuditTrail],
 })
 export class AuditModule implements NestModule {
-  constructor(private readonly config: ConfigService<AppConfig, true>) {}
-
   configure(consumer: MiddlewareConsumer): void {
-    if (this.config.get('audit', { infer: true }).enabled) consumer.apply(AuditMiddleware).forRoutes('api/{*path}');
+    // Also with AUDIT_TRAIL=false: writes refuse to run outside a call (audit-store.ts).
+    consumer.apply(AuditMiddleware).forRoutes('api/{*path}');
   }
 }

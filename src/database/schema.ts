@@ -137,7 +137,7 @@ export const auditEvents = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     /** When rolegate received the call. */
-    at: timestamp('at', { withTimezone: true }).notNull(),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
     requestId: text('request_id').notNull(),
     /** The caller; null when no credential was accepted (401). */
     userId: uuid('user_id'),

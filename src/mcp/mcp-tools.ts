@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { McpServer, type CallToolResult } from '@modelcontextprotocol/server';
-import { auditCalls, eventOf, newAuditCall } from '../audit/audit-call.js';
+import { auditCalls } from '../audit/audit-call.js';
 import { recordIdsOf } from '../audit/audit-records.interceptor.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { refusalOf } from '../auth/guards/roles.guard.js';
 import { asHttpException } from '../auth/http-error.filter.js';
 import type { Principal } from '../auth/principal.js';
+import { isUuid } from '../common/params.js';
 import { InvalidArguments, OperationTools, type OperationTool } from './operation-tools.js';
 
 const INSTRUCTIONS =
@@ -30,19 +31,20 @@ export class McpTools {
       server.registerTool(
         tool.name,
         { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, annotations: tool.annotations },
-        (args: Record<string, unknown>) => this.call(tool, user, args, requestId),
+        (args: unknown) => this.call(tool, user, args, requestId),
       );
     }
     return server;
   }
 
   /** Runs one tool as its REST operation would run, and records the call. */
-  async call(tool: OperationTool, user: Principal, args: Record<string, unknown>, requestId: string): Promise<CallToolResult> {
-    const call = newAuditCall(requestId, 'mcp', user.authType);
+  async call(tool: OperationTool, user: Principal, args: unknown, requestId: string): Promise<CallToolResult> {
+    const call = this.trail.begin(requestId, 'mcp', user.authType);
     call.operation = tool.name;
     call.resource = tool.resource;
     call.successStatus = tool.status;
-    if (typeof args.id === 'string' && /^[0-9a-f-]{36}$/i.test(args.id)) call.recordIds = [args.id.toLowerCase()];
+    const id = (args as { id?: unknown } | null)?.id;
+    if (isUuid(id)) call.recordIds = [id.toLowerCase()];
     let status: number = tool.status;
     try {
       const refusal = refusalOf(tool.rule, user);
@@ -53,7 +55,7 @@ export class McpTools {
       const parsed = await tool.parse(args);
       const result = await auditCalls.run(call, () => tool.invoke(user, parsed));
       call.recordIds = recordIdsOf(result) ?? call.recordIds;
-      if (result === undefined) return { content: [{ type: 'text', text: `Done: ${tool.name} ${String(args.id ?? '')}`.trim() }] };
+      if (result === undefined) return { content: [{ type: 'text', text: `Done: ${tool.name}${isUuid(id) ? ` ${id}` : ''}` }] };
       return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result as Record<string, unknown> };
     } catch (err) {
       if (err instanceof InvalidArguments) {
@@ -64,7 +66,7 @@ export class McpTools {
       status = answer.getStatus();
       return failure(`${status} ${answer.name.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1 $2')}: ${messageOf(answer.getResponse())}`);
     } finally {
-      if (this.trail.enabled && !call.recorded) this.trail.record(eventOf(call, user, status));
+      this.trail.end(call, user, status);
     }
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, RequestMethod, type OnModuleInit } from '@nestjs/common';
 import { CUSTOM_ROUTE_ARGS_METADATA, METHOD_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { ACCESS_KEY, type AccessRule } from '../auth/decorators/access.decorator.js';
 import { currentUserOf } from '../auth/decorators/current-user.decorator.js';
@@ -23,14 +24,18 @@ export interface OperationTool {
   resource: string;
   title: string;
   description: string;
-  /** What the model sees: the id, query and body fields of the operation as one object. */
-  inputSchema: z.ZodObject;
+  /**
+   * What the model sees: the id, query and body fields of the operation as one object.
+   * It advertises them only; `parse` validates, so that a refused call is answered and
+   * audited like any other.
+   */
+  inputSchema: StandardSchemaWithJSON;
   outputSchema: z.ZodType | undefined;
   rule: AccessRule;
   status: OperationLabel['status'];
   annotations: { readOnlyHint: boolean; destructiveHint: boolean; idempotentHint: boolean; openWorldHint: false };
   /** Validates the arguments with the operation's own schemas (throws 400 like the REST route). */
-  parse(args: Args): Promise<unknown[]>;
+  parse(args: unknown): Promise<unknown[]>;
   /** Calls the controller method with the caller and the parsed arguments. */
   invoke(user: Principal, parsed: unknown[]): Promise<unknown>;
 }
@@ -116,19 +121,21 @@ function operationTool(label: OperationLabel, rule: AccessRule, method: RequestM
     resource: label.resource!,
     title: label.summary,
     description: label.description,
-    inputSchema: z.object(shape),
+    inputSchema: advertised(z.object(shape)),
     outputSchema: label.returns as z.ZodType | undefined,
     rule,
     status: label.status,
     annotations: { readOnlyHint: read, destructiveHint: method === RequestMethod.DELETE, idempotentHint: read || method === RequestMethod.PUT, openWorldHint: false },
     async parse(args) {
+      if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new InvalidArguments('arguments must be an object');
+      const given = args as Args;
       const known = new Set(Object.keys(shape));
-      const unknown = Object.keys(args).filter((k) => !known.has(k));
+      const unknown = Object.keys(given).filter((k) => !known.has(k));
       if (unknown.length > 0) throw new InvalidArguments(`unknown argument${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; this tool takes ${[...known].join(', ') || 'none'}`);
       return Promise.all(
         parameters.map(async (p) => {
           if (p.kind === 'caller') return undefined;
-          const value = p.kind === 'id' ? args.id : Object.fromEntries(Object.keys(p.schema.shape).filter((k) => k in args).map((k) => [k, args[k]]));
+          const value = p.kind === 'id' ? given.id : Object.fromEntries(Object.keys(p.schema.shape).filter((k) => k in given).map((k) => [k, given[k]]));
           const result = await p.schema.safeParseAsync(value);
           if (!result.success) throw new InvalidArguments(result.error.issues.map((i) => `${p.kind === 'id' ? 'id' : i.path.join('.')}: ${i.message}`.replace(/^: /, '')).join('; '));
           return result.data;
@@ -137,4 +144,10 @@ function operationTool(label: OperationLabel, rule: AccessRule, method: RequestM
     },
     invoke: (user, parsed) => call(parameters.map((p, i) => (p.kind === 'caller' ? user : parsed[i]))),
   };
+}
+
+/** A schema that shows the tool's arguments in tools/list and lets every call through to `parse`. */
+function advertised(schema: z.ZodObject): StandardSchemaWithJSON {
+  const own = schema['~standard'];
+  return { '~standard': { vendor: own.vendor, version: own.version, jsonSchema: own.jsonSchema, validate: (value: unknown) => ({ value: value ?? {} }) } };
 }

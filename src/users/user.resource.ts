@@ -18,5 +18,7 @@ export const userResource = defineResource({
     tokenRegion: { column: users.tokenRegion, schema: z.enum(REGIONS).nullable().describe("Region the user's latest token carried") },
   },
   sorts: { createdAt: users.createdAt, sub: users.sub },
-  grants: { admin: { rows: all } },
+  // PUT /api/users/:id/roles replaces them (users.service.ts).
+  update: { roles: z.array(z.enum(APP_ROLES)) },
+  grants: { admin: { rows: all, update: ['roles'] } },
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { APP_ROLES, toRegion, type AppRole } from '../access/roles.js';
@@ -9,8 +9,6 @@ import { DATABASE_HANDLE } from '../database/database.module.js';
 import { ConfigService } from '../config/typed-config.js';
 import { ScopedTable } from '../access/scoped-table.js';
 import { ServedResources } from '../access/served-resources.js';
-import { auditedTransaction } from '../audit/audit-store.js';
-import { changesOf } from '../audit/audit-call.js';
 import { users, type UserRow } from '../database/schema.js';
 import { UserCache, USERS_CHANGED } from './user-cache.js';
 import { userResource } from './user.resource.js';
@@ -78,18 +76,7 @@ export class UsersService implements OnModuleInit {
 
   /** Replaces the roles assigned inside rolegate; they apply from the user's next request. */
   async setRoles(user: Principal, id: string, roles: readonly AppRole[]) {
-    const row = await auditedTransaction(this.db, user, async (tx) => {
-      const [before] = await tx.select({ roles: users.roles }).from(users).where(eq(users.id, id)).for('update');
-      if (!before) return undefined;
-      const after = { roles: APP_ROLES.filter((r) => roles.includes(r)) };
-      const [result] = await tx
-        .update(users)
-        .set({ ...after, updatedAt: sql`now()` })
-        .where(eq(users.id, id))
-        .returning(userResource.fieldView(user).selection);
-      return { result, recordId: id, changes: changesOf(before, after, ['roles']) };
-    });
-    if (!row) throw new NotFoundException(`user ${id} not found`);
+    const row = await this.table.update(user, id, { roles: APP_ROLES.filter((r) => roles.includes(r)) });
     this.cache.invalidate(id); // here at once; other instances hear it from the database
     return row;
   }

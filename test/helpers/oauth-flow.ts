@@ -42,14 +42,45 @@ export interface FlowOptions {
   password: string;
   scope?: string;
   pkce?: boolean;
+  /** RFC 8707 resource indicator. */
+  resource?: string;
+  /** OpenID Connect prompt parameter (e.g. consent). */
+  prompt?: string;
+  /** The answer on the consent page, if one is shown (default allow). */
+  consent?: 'allow' | 'deny';
+  /** Continue in this browser (its provider session) instead of a new one. */
+  agent?: Agent;
 }
+
+interface FlowResult {
+  verifier?: string;
+  agent: Agent;
+  /** Whether the consent page was shown (and answered). */
+  consentShown: boolean;
+  /** Whether the sign-in page was shown (a new agent always signs in). */
+  signedIn: boolean;
+  /** Where the provider sent the browser back to, with its query. */
+  callback: URL;
+}
+export interface Authorized extends FlowResult {
+  code: string;
+}
+export interface Denied extends FlowResult {
+  error: string;
+  errorDescription?: string;
+}
+
+const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_m, c: string) => String.fromCharCode(Number(c))).replace(/&amp;/g, '&');
 
 /**
  * The authorization code flow as a person would do it: open the authorization URL, get
- * the sign-in page, submit the form, and come back to the redirect URI with a code.
+ * the sign-in page, submit the form, allow (or deny) on the consent page when it is shown,
+ * and come back to the redirect URI with a code (or, denied, with an error).
  */
-export async function authorize(opts: FlowOptions): Promise<{ code: string; verifier?: string; agent: Agent }> {
-  const agent = new Agent();
+export async function authorize(opts: FlowOptions & { consent?: 'allow' }): Promise<Authorized>;
+export async function authorize(opts: FlowOptions & { consent: 'deny' }): Promise<Denied>;
+export async function authorize(opts: FlowOptions): Promise<Authorized | Denied> {
+  const agent = opts.agent ?? new Agent();
   const verifier = opts.pkce ? randomBytes(32).toString('base64url') : undefined;
   const state = randomBytes(8).toString('hex');
   const params = new URLSearchParams({
@@ -59,25 +90,47 @@ export async function authorize(opts: FlowOptions): Promise<{ code: string; veri
     scope: opts.scope ?? 'openid profile email offline_access',
     state,
     ...(verifier ? { code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' } : {}),
+    ...(opts.resource ? { resource: opts.resource } : {}),
+    ...(opts.prompt ? { prompt: opts.prompt } : {}),
   });
   const origin = new URL(opts.issuer).origin;
-  const start = await agent.follow(`${opts.issuer}/auth?${params}`, origin);
-  if (!start.page || start.page.status !== 200) throw new Error(`no sign-in page (status ${start.page?.status}, to ${start.location})`);
-  const html = await start.page.text();
-  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-  if (!action) throw new Error(`no sign-in form in:\n${html}`);
-  const done = await agent.follow(new URL(action.replace(/&#47;/g, '/'), start.url).toString(), origin, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ login: opts.login, password: opts.password }).toString(),
-  });
-  if (!done.location) throw new Error(`sign-in did not redirect back (status ${done.page?.status}): ${await done.page?.text()}`);
-  const back = new URL(done.location);
-  if (`${back.origin}${back.pathname}` !== opts.redirectUri) throw new Error(`redirected to ${done.location}`);
-  if (back.searchParams.get('state') !== state) throw new Error('state mismatch');
-  const code = back.searchParams.get('code');
-  if (!code) throw new Error(`no code: ${done.location}`);
-  return { code, verifier, agent };
+  let step = await agent.follow(`${opts.issuer}/auth?${params}`, origin);
+  if (step.page && step.page.status !== 200) throw new Error(`no sign-in page (status ${step.page.status}): ${await step.page.text()}`);
+  let signedIn = false;
+  let consentShown = false;
+  while (step.page) {
+    const html = await step.page.text();
+    if (step.page.status !== 200) throw new Error(`sign-in did not redirect back (status ${step.page.status}): ${html}`);
+    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+    let form: Record<string, string>;
+    if (action && /name="login"/.test(html) && !signedIn) {
+      signedIn = true;
+      form = { login: opts.login, password: opts.password };
+    } else if (action && /name="decision"/.test(html) && !consentShown) {
+      consentShown = true;
+      form = { decision: opts.consent ?? 'allow' };
+    } else {
+      throw new Error(`sign-in did not redirect back (unexpected page):\n${html}`);
+    }
+    step = await agent.follow(new URL(unescapeHtml(action), step.url).toString(), origin, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+  }
+  const callback = new URL(step.location!);
+  const expected = new URL(opts.redirectUri);
+  if (callback.origin !== expected.origin || callback.pathname !== expected.pathname) throw new Error(`redirected to ${callback}`);
+  if (callback.searchParams.get('state') !== state) throw new Error('state mismatch');
+  const result = { verifier, agent, consentShown, signedIn, callback };
+  const error = callback.searchParams.get('error');
+  if (opts.consent === 'deny') {
+    if (!error) throw new Error(`not denied: ${callback}`);
+    return { ...result, error, errorDescription: callback.searchParams.get('error_description') ?? undefined };
+  }
+  const code = callback.searchParams.get('code');
+  if (!code) throw new Error(`no code: ${callback}`);
+  return { ...result, code };
 }
 
 export interface TokenResponse {
@@ -86,6 +139,7 @@ export interface TokenResponse {
   id_token?: string;
   token_type: string;
   expires_in: number;
+  scope?: string;
 }
 
 /** POST to the token endpoint with the client's credentials in the body or in a Basic header. */

@@ -2,11 +2,14 @@ import type { INestApplication } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { ACCESS_KEY, type AccessRule } from '../../src/auth/decorators/access.decorator.js';
+import { OPERATION_KEY, type OperationLabel } from '../../src/openapi/operation.decorator.js';
 
 export interface RouteInfo {
   route: string;
   handler: string;
   rule: AccessRule | undefined;
+  /** What its @Operation says (the operationId, and the resource the audit trail files it under). */
+  operation: OperationLabel | undefined;
 }
 
 /** Every HTTP handler of the running app, with the access rule it declares (or not). */
@@ -26,7 +29,8 @@ export function routesOf(app: INestApplication): RouteInfo[] {
         const rule = (Reflect.getMetadata(ACCESS_KEY, handler) ?? Reflect.getMetadata(ACCESS_KEY, controller)) as
           | AccessRule
           | undefined;
-        routes.push({ route: `${method} /${[base, path].filter((p) => p && p !== '/').join('/')}`, handler: `${controller.name}.${name}`, rule });
+        const operation = Reflect.getMetadata(OPERATION_KEY, handler) as OperationLabel | undefined;
+        routes.push({ route: `${method} /${[base, path].filter((p) => p && p !== '/').join('/')}`, handler: `${controller.name}.${name}`, rule, operation });
       }
     }
   }

@@ -43,8 +43,8 @@ export function rolesFromClaim(value: unknown, roleMap: ReadonlyMap<string, AppR
   return [...roles];
 }
 
-/** Text a database can store: no NUL, no other control characters. */
-const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+/** Text a database can store and a log or audit reader can trust: no control, format (bidi) or line separator characters. */
+const PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u;
 
 const storable = (value: unknown, max: number): value is string =>
   typeof value === 'string' && value.length <= max && PRINTABLE.test(value) && value.isWellFormed();
@@ -64,6 +64,7 @@ export function identityFromClaims(payload: JWTPayload, settings: JwtSettings): 
     email: text(payload.email),
     roles: rolesFromClaim(readClaim(payload, settings.rolesClaim), settings.roleMap),
     region: regionValue === undefined ? undefined : toRegion(regionValue),
-    clientId: text(payload.azp, 255) ?? text(payload.client_id, 255),
+    // azp when the token has one (a malformed azp is no client, not a cue to read client_id), else client_id (RFC 9068).
+    clientId: payload.azp !== undefined ? text(payload.azp, 255) : text(payload.client_id, 255),
   };
 }
