@@ -24,11 +24,14 @@ async function database() {
   return { handle: { ...real, db } as DatabaseHandle, real, stored, setDown: (value: boolean) => (down = value) };
 }
 
-const event = (n: number) => {
+const caller = { id: '11111111-1111-4111-8111-111111111111', sub: 'carol', name: null, email: null, roles: ['sales'], region: 'EU', authType: 'cookie', clientId: null } as const;
+
+/** A read event of a signed-in caller, or of an anonymous one (a 401). */
+const event = (n: number, anonymous = false) => {
   const call = newAuditCall(`r${String(n).padStart(3, '0')}`, 'rest', 'cookie', true);
   call.operation = 'listDeals';
   call.resource = 'deal';
-  return eventOf(call, undefined, 200);
+  return eventOf(call, anonymous ? undefined : { ...caller, roles: [...caller.roles] }, anonymous ? 401 : 200);
 };
 
 describe('AuditTrail (read events off the request path)', () => {
@@ -36,14 +39,26 @@ describe('AuditTrail (read events off the request path)', () => {
     const { handle, real, stored } = await database();
     const trail = new AuditTrail(handle, config); // no timer: flushed by hand
     const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    for (let i = 0; i < 105; i++) trail.record(event(i));
-    expect([trail.pending, trail.lost]).toEqual([100, 5]);
+    // Half full, a flush takes the 50 waiting events at once; while it writes, the buffer fills again.
+    for (let i = 0; i < 160; i++) trail.record(event(i));
+    expect([trail.pending, trail.lost]).toEqual([100, 10]);
     await trail.flush();
     // Every lost event is in the report of the next flush.
-    expect(errors.mock.calls.map((c) => c[0])).toEqual(['5 audit events lost (5 since start): 100 events were waiting (AUDIT_BUFFER_EVENTS)']);
+    expect(errors.mock.calls.map((c) => c[0])).toEqual(['10 audit events lost (10 since start): 100 events were waiting (AUDIT_BUFFER_EVENTS)']);
     errors.mockRestore();
     expect(trail.pending).toBe(0);
-    expect(await stored()).toHaveLength(100);
+    expect(await stored()).toHaveLength(150);
+    await real.close();
+  });
+
+  it('lets anonymous refusals fill at most half the buffer, keeping room for signed-in callers', async () => {
+    const { handle, real } = await database();
+    const trail = new AuditTrail(handle, config);
+    for (let i = 0; i < 160; i++) trail.record(event(i, true)); // 50 taken by a flush, 50 kept, 60 lost
+    expect([trail.pending, trail.lost]).toEqual([50, 60]);
+    for (let i = 0; i < 40; i++) trail.record(event(200 + i));
+    expect([trail.pending, trail.lost]).toEqual([90, 60]);
+    await trail.close();
     await real.close();
   });
 
