@@ -26,6 +26,8 @@ const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatM
 const elide = (cond: string) => cond.replace(/'[^']*'::(timestamp with time zone|\w+)(\[\])?/g, '$').replace(/^\((.*)\)$/, '$1');
 
 const EVENTS = 1_000_000;
+/** The newest events a record lookup searches first (audit-reader.ts). */
+const RECENT_EVENTS = 2000;
 const DAY = 86_400_000;
 /** A page of 50, as a client that reads the trail would ask for. */
 const LIMIT = 50;
@@ -112,10 +114,12 @@ interface Case {
   name: string;
   query: Record<string, string>;
   /**
-   * false: the current indexes do not bound this page (the plan still uses an index, and
-   * the test asserts that much). See the numbers this suite prints.
+   * How much a page may read: about a page of events (default); for a record, also the
+   * newest events searched first and the events naming it (`record`: the GIN index finds
+   * those, however far back they are); `group`: the two filters' groups, when two
+   * equality filters meet in a bitmap because no index serves both.
    */
-  bounded?: false;
+  bounded?: 'record' | 'group';
 }
 
 const CASES: Case[] = [
@@ -133,17 +137,17 @@ const CASES: Case[] = [
   { name: 'recordId (rare, upper case)', query: { recordId: RECORD.rare.toUpperCase() } },
   { name: 'recordId (hot)', query: { recordId: RECORD.hot } },
   { name: 'recordId (hot), oldest first', query: { recordId: RECORD.hot, sort: 'at' } },
-  { name: 'recordId (warm)', query: { recordId: RECORD.warm }, bounded: false },
-  { name: 'recordId (formerly hot)', query: { recordId: RECORD.formerlyHot }, bounded: false },
+  { name: 'recordId (warm)', query: { recordId: RECORD.warm }, bounded: 'record' },
+  { name: 'recordId (formerly hot)', query: { recordId: RECORD.formerlyHot }, bounded: 'record' },
   { name: 'recordId (newly hot)', query: { recordId: RECORD.newlyHot } },
-  { name: 'recordId (newly hot), oldest first', query: { recordId: RECORD.newlyHot, sort: 'at' }, bounded: false },
+  { name: 'recordId (newly hot), oldest first', query: { recordId: RECORD.newlyHot, sort: 'at' }, bounded: 'record' },
   { name: 'since', query: { since: iso(335) } },
   { name: 'since, oldest first', query: { since: iso(180), sort: 'at' } },
   { name: 'until', query: { until: iso(180) } },
   { name: 'until, oldest first', query: { until: iso(180), sort: 'at' } },
   { name: 'since + until (one week)', query: { since: iso(100), until: iso(107) } },
   { name: 'userId + status', query: { userId: USER, status: '403' } },
-  { name: 'userId of a busy account + rare status', query: { userId: BUSY_USER, status: '429' }, bounded: false },
+  { name: 'userId of a busy account + rare status', query: { userId: BUSY_USER, status: '429' }, bounded: 'group' },
   { name: 'resource + operation', query: { resource: 'deal', operation: 'updateDeal' } },
   { name: 'recordId (rare) + since', query: { recordId: RECORD.rare, since: iso(100) } },
   { name: 'recordId (hot) + since', query: { recordId: RECORD.hot, since: iso(100) } },
@@ -169,9 +173,10 @@ interface Measured {
  * index; recordId the GIN index on record_ids, or the (at, id) index with a filter when
  * the record is in a large share of the events.
  *
- * Cases marked `bounded: false` still use an index, but the current indexes cannot bound
- * them: no index orders one record's events by time, so a record whose events are all far
- * from where the (at, id) scan starts is found by reading nearly every event in between.
+ * No index orders one record's events by time, so a record lookup first searches the
+ * newest events (a record in many of them fills the page there) and then the events the
+ * GIN index finds for it: it reads at most those, never the events in between (a record
+ * whose events are all a year back would otherwise be found by walking the whole year).
  * The suite prints, for every case and page, the plan and the rows and buffers it read.
  */
 (postgresUrl ? describe : describe.skip)(`audit trail query plans on PostgreSQL (${EVENTS.toLocaleString('en')} events)`, () => {
@@ -227,24 +232,29 @@ interface Measured {
     captured.length = 0;
     const res = await t.http().get('/api/audit').query({ limit: String(LIMIT), ...query }).set('Cookie', cookie);
     expect(res.status).toBe(200);
-    expect(captured).toHaveLength(1);
-    const [{ text, values }] = captured;
-    const explained = await explainer.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`, values);
-    const [{ Plan: root, 'Execution Time': ms }] = explained.rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode; 'Execution Time': number }>;
-    const all = nodes(root);
+    // One statement; a record lookup may take a second one (see audit-reader.ts).
+    expect(captured.length).toBeGreaterThanOrEqual(1);
+    expect(captured.length).toBeLessThanOrEqual(query.recordId ? 2 : 1);
+    const plans = [];
+    for (const { text, values } of captured) {
+      const explained = await explainer.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`, values);
+      plans.push((explained.rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode; 'Execution Time': number }>)[0]);
+    }
+    const root = plans.at(-1)!.Plan; // the statement that answered
+    const all = plans.flatMap((p) => nodes(p.Plan));
     const onTable = all.filter((n) => n['Relation Name'] === 'audit_events' || n['Index Name']?.startsWith('audit_events_'));
     return {
       body: res.body as { items: Array<Record<string, unknown>>; next: string | null },
       root,
       all,
       onTable,
-      ms,
+      ms: plans.reduce((sum, p) => sum + p['Execution Time'], 0),
       // Index entries and heap rows the scans produced or threw away, over all their loops.
       rowsRead: onTable.reduce(
         (sum, n) => sum + (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0) + (n['Rows Removed by Index Recheck'] ?? 0)) * n['Actual Loops'],
         0,
       ),
-      buffers: root['Shared Hit Blocks'] + root['Shared Read Blocks'],
+      buffers: plans.reduce((sum, p) => sum + p.Plan['Shared Hit Blocks'] + p.Plan['Shared Read Blocks'], 0),
       shape: all
         .filter((n) => n['Node Type'] !== 'Limit')
         .map((n) =>
@@ -262,8 +272,25 @@ interface Measured {
     };
   };
 
-  const cases = CASES.map((c) => [c.name, c.bounded === false ? 'read an index (not bounded by the current indexes)' : 'read an index, about a page of events', c] as const);
+  const what = { record: 'read the newest events and those naming the record, not the trail', group: "read the two filters' groups, not the trail", page: 'read about a page of events' };
+  const cases = CASES.map((c) => [c.name, what[c.bounded ?? 'page'], c] as const);
   it.each(cases)('%s: first page and a page after a cursor %s', async (_name, _what, c) => {
+    // What a page may read beyond a page's worth: for a record, the newest events searched first,
+    // then its own events (each counted twice: the GIN entry and the row); for two filters that
+    // meet in a bitmap, the entries of both groups.
+    const extra =
+      c.bounded === 'record'
+        ? RECENT_EVENTS + 2 * Number((await explainer.query('SELECT count(*) FROM audit_events WHERE record_ids @> ARRAY[$1]', [c.query.recordId.toLowerCase()])).rows[0].count)
+        : c.bounded === 'group'
+          ? [
+              ...(await Promise.all([
+                explainer.query('SELECT count(*) FROM audit_events WHERE user_id = $1', [c.query.userId]),
+                explainer.query('SELECT count(*) FROM audit_events WHERE status = $1', [Number(c.query.status)]),
+              ])).map((r) => Number(r.rows[0].count)),
+            ].reduce((a, b) => a + b, 0)
+          : c.query.recordId
+            ? RECENT_EVENTS
+            : 0;
     const first = await explainPage(c.query);
     let cursor = first.body.next;
     // A record in fewer events than a page: the cursor after its first event.
@@ -280,10 +307,8 @@ interface Measured {
       expect(p.onTable.length).toBeGreaterThan(0);
       expect(p.all.map((n) => n['Node Type'])).not.toContain('Seq Scan');
       expect(p.all.map((n) => n['Node Type'])).not.toContain('Parallel Seq Scan');
-      if (c.bounded !== false) {
-        expect(p.rowsRead).toBeLessThanOrEqual(MAX_ROWS_READ);
-        expect(p.buffers).toBeLessThanOrEqual(MAX_BUFFERS);
-      }
+      expect(p.rowsRead).toBeLessThanOrEqual(MAX_ROWS_READ + extra);
+      expect(p.buffers).toBeLessThanOrEqual(MAX_BUFFERS + extra);
     }
     // The answers are what was asked for.
     for (const item of [...first.body.items, ...second.body.items]) {

@@ -30,7 +30,7 @@ export class McpTools {
     for (const tool of this.operations.tools) {
       server.registerTool(
         tool.name,
-        { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, annotations: tool.annotations },
+        { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: tool.annotations },
         (args: unknown) => this.call(tool, user, args, requestId),
       );
     }

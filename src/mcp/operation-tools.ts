@@ -30,7 +30,8 @@ export interface OperationTool {
    * audited like any other.
    */
   inputSchema: StandardSchemaWithJSON;
-  outputSchema: z.ZodType | undefined;
+  /** The REST answer's schema, for operations that answer with an object (a delete answers nothing). */
+  outputSchema: StandardSchemaWithJSON | undefined;
   rule: AccessRule;
   status: OperationLabel['status'];
   annotations: { readOnlyHint: boolean; destructiveHint: boolean; idempotentHint: boolean; openWorldHint: false };
@@ -122,7 +123,7 @@ function operationTool(label: OperationLabel, rule: AccessRule, method: RequestM
     title: label.summary,
     description: label.description,
     inputSchema: advertised(z.object(shape)),
-    outputSchema: label.returns as z.ZodType | undefined,
+    outputSchema: label.returns instanceof z.ZodObject ? label.returns : undefined,
     rule,
     status: label.status,
     annotations: { readOnlyHint: read, destructiveHint: method === RequestMethod.DELETE, idempotentHint: read || method === RequestMethod.PUT, openWorldHint: false },
