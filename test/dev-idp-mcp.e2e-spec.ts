@@ -1,13 +1,19 @@
 import {
+  auth,
   discoverAuthorizationServerMetadata,
   exchangeAuthorization,
   refreshAuthorization,
   registerClient,
   type AuthorizationServerMetadata,
+  type OAuthClientMetadata,
+  type OAuthClientProvider,
+  type OAuthDiscoveryState,
+  type StoredOAuthClientInformation,
+  type StoredOAuthTokens,
 } from '@modelcontextprotocol/client';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { DevIdp, isMcpRedirectUri } from '../idp/dev-idp.ts';
-import { Agent, authorize, tokenRequest } from './helpers/oauth-flow.js';
+import { Agent, authorize, signInAt, tokenRequest } from './helpers/oauth-flow.js';
 import { freePort } from './helpers/ports.js';
 
 const AUDIENCE = 'https://api.rolegate.test';
@@ -21,11 +27,8 @@ const CIMD_ID = 'https://mcp-client.example/oauth/client.json';
 const CIMD_DOCS: Record<string, Record<string, unknown>> = {
   [CIMD_ID]: {
     client_id: CIMD_ID,
-    client_name: 'Example <MCP> client',
+    client_name: 'Example MCP client',
     redirect_uris: ['http://localhost:6274/oauth/callback'],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
   },
   'https://evil.example/client.json': {
     client_id: 'https://evil.example/client.json',
@@ -34,6 +37,46 @@ const CIMD_DOCS: Record<string, Record<string, unknown>> = {
     token_endpoint_auth_method: 'none',
   },
 };
+
+/** An MCP client's OAuth state, kept in memory, as the SDK's auth() uses it. */
+class MemoryClientProvider implements OAuthClientProvider {
+  information: StoredOAuthClientInformation | undefined;
+  stored: StoredOAuthTokens | undefined;
+  verifier = '';
+  discovery: OAuthDiscoveryState | undefined;
+  authorizationUrl: URL | undefined;
+  constructor(readonly redirectUrl: string) {}
+  get clientMetadata(): OAuthClientMetadata {
+    return { client_name: 'SDK auth() client', redirect_uris: [this.redirectUrl], token_endpoint_auth_method: 'none' };
+  }
+  clientInformation() {
+    return this.information;
+  }
+  saveClientInformation(information: StoredOAuthClientInformation) {
+    this.information = information;
+  }
+  tokens() {
+    return this.stored;
+  }
+  saveTokens(tokens: StoredOAuthTokens) {
+    this.stored = tokens;
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+  saveDiscoveryState(state: OAuthDiscoveryState) {
+    this.discovery = state;
+  }
+  discoveryState() {
+    return this.discovery;
+  }
+}
 
 /**
  * The development OpenID provider as MCP clients use it, over real HTTP: RFC 8414 metadata,
@@ -115,6 +158,36 @@ describe('development OpenID provider for MCP clients', () => {
     expect(metadata.registration_endpoint).toBe(`${issuer}/register`);
   });
 
+  it("completes the MCP SDK's own auth() flow: protected resource metadata, registration, PKCE, resource, consent, refresh", async () => {
+    // rolegate's RFC 9728 document for /mcp, served to the SDK in place of rolegate.
+    const prm = `${new URL(MCP).origin}/.well-known/oauth-protected-resource/mcp`;
+    const fetchFn = async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url === prm) return Response.json({ resource: MCP, authorization_servers: [issuer], scopes_supported: ['openid', 'profile', 'email', 'offline_access'] });
+      if (url.startsWith(new URL(MCP).origin)) return new Response('not found', { status: 404 });
+      return fetch(input, init);
+    };
+    const client = new MemoryClientProvider('http://127.0.0.1:33419/callback');
+    expect(await auth(client, { serverUrl: MCP, fetchFn })).toBe('REDIRECT');
+    expect(client.information?.client_id).toEqual(expect.any(String));
+    const url = client.authorizationUrl!;
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ resource: MCP, code_challenge_method: 'S256', prompt: 'consent' });
+
+    const { callback, consentShown } = await signInAt(url, { agent: new Agent(), login: 'bob', password: PASSWORD });
+    expect(consentShown).toBe(true);
+    const code = callback.searchParams.get('code')!;
+    expect(await auth(client, { serverUrl: MCP, authorizationCode: code, iss: callback.searchParams.get('iss')!, fetchFn })).toBe('AUTHORIZED');
+    const first = client.stored!;
+    expect((await jwtVerify(first.access_token, jwks(), { issuer, audience: MCP })).payload).toMatchObject({ sub: 'bob', roles: ['manager'], region: 'EU' });
+    expect(first.refresh_token).toEqual(expect.any(String));
+
+    // An expired access token: auth() refreshes with the refresh token (and gets a new one).
+    client.stored = { ...first, expires_in: 0 };
+    expect(await auth(client, { serverUrl: MCP, fetchFn })).toBe('AUTHORIZED');
+    expect(client.stored.refresh_token).not.toBe(first.refresh_token);
+    expect(decodeJwt(client.stored.access_token).aud).toBe(MCP);
+  });
+
   describe('dynamic client registration', () => {
     it.each([
       'https://chatgpt.com/connector_platform_oauth_redirect',
@@ -136,32 +209,52 @@ describe('development OpenID provider for MCP clients', () => {
       expect(idp.registeredClients).toBe(before + 1);
     });
 
-    it('registers a confidential client with a secret', async () => {
-      const res = await register({ redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], token_endpoint_auth_method: 'client_secret_post' });
-      expect(res.status).toBe(201);
-      expect(await res.json()).toMatchObject({ client_secret: expect.any(String), token_endpoint_auth_method: 'client_secret_post' });
+    it('registers a confidential client with a secret (client_secret_basic when the method is not given, as RFC 7591 says)', async () => {
+      const post = await register({ redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], token_endpoint_auth_method: 'client_secret_post' });
+      expect(post.status).toBe(201);
+      expect(await post.json()).toMatchObject({ client_secret: expect.any(String), token_endpoint_auth_method: 'client_secret_post' });
+      const basic = await register({ redirect_uris: ['https://chatgpt.com/connector_platform_oauth_redirect'] });
+      expect(basic.status).toBe(201);
+      expect(await basic.json()).toMatchObject({ client_secret: expect.any(String), token_endpoint_auth_method: 'client_secret_basic' });
     });
 
-    it.each([
-      ['https://evil.example/cb'],
-      ['http://10.0.0.1/cb'],
-      ['javascript:alert(1)'],
-      ['https://chatgpt.com.evil.example/connector_platform_oauth_redirect'],
-      ['https://evilchatgpt.com/connector_platform_oauth_redirect'],
-      ['http://chatgpt.com/connector_platform_oauth_redirect'],
-      ['https://chatgpt.com/connector/oauth/a/b'],
-      ['https://chatgpt.com/connector/oauth/../../evil'],
-      ['https://chatgpt.com/aip/g-1/oauth/callback'],
-      ['https://claude.ai/api/mcp/auth_callback?next=https://evil.example'],
-      ['https://claude.ai:8443/api/mcp/auth_callback'],
-      ['https://user@claude.ai/api/mcp/auth_callback'],
-      ['http://127.0.0.1.evil.example/cb'],
-      ['https://127.0.0.1/cb'],
-      ['http://localhost:1/cb#frag'],
-      ['myapp://callback'],
-      ['http://localhost:6274/oauth/callback', 'https://evil.example/cb'],
-      [],
-    ])('refuses %s', async (...uris: string[]) => {
+    it('lets a confidential registered client sign in with its secret (and PKCE) and refresh', async () => {
+      const redirectUri = 'https://chatgpt.com/connector/oauth/x1';
+      const client = (await (await register({ client_name: 'ChatGPT connector', redirect_uris: [redirectUri] })).json()) as { client_id: string; client_secret: string };
+      const flow = await authorize({ issuer, clientId: client.client_id, redirectUri, login: 'alice', password: PASSWORD, pkce: true, resource: MCP });
+      const credentials = { id: client.client_id, secret: client.client_secret, method: 'basic' as const };
+      const res = await tokenRequest(issuer, { grant_type: 'authorization_code', code: flow.code, code_verifier: flow.verifier!, redirect_uri: redirectUri }, credentials);
+      expect(res.status).toBe(200);
+      expect(decodeJwt(res.body.access_token)).toMatchObject({ aud: MCP, sub: 'alice' });
+      const refreshed = await tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: res.body.refresh_token! }, credentials);
+      expect(refreshed.status).toBe(200);
+      expect(refreshed.body.refresh_token).not.toBe(res.body.refresh_token);
+      const wrong = await tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token! }, { ...credentials, secret: 'wrong' });
+      expect([wrong.status, wrong.body.error]).toEqual([401, 'invalid_client']);
+    });
+
+    it.each(
+      [
+        ['https://evil.example/cb'],
+        ['http://10.0.0.1/cb'],
+        ['javascript:alert(1)'],
+        ['https://chatgpt.com.evil.example/connector_platform_oauth_redirect'],
+        ['https://evilchatgpt.com/connector_platform_oauth_redirect'],
+        ['http://chatgpt.com/connector_platform_oauth_redirect'],
+        ['https://chatgpt.com/connector/oauth/a/b'],
+        ['https://chatgpt.com/connector/oauth/../../evil'],
+        ['https://chatgpt.com/aip/g-1/oauth/callback'],
+        ['https://claude.ai/api/mcp/auth_callback?next=https://evil.example'],
+        ['https://claude.ai:8443/api/mcp/auth_callback'],
+        ['https://user@claude.ai/api/mcp/auth_callback'],
+        ['http://127.0.0.1.evil.example/cb'],
+        ['https://127.0.0.1/cb'],
+        ['http://localhost:1/cb#frag'],
+        ['myapp://callback'],
+        ['http://localhost:6274/oauth/callback', 'https://evil.example/cb'],
+        [],
+      ].map((uris) => ({ uris, label: uris.join(' and ') || 'no redirect URI' })),
+    )('refuses $label', async ({ uris }) => {
       const before = idp.registeredClients;
       const res = await register({ client_name: 'x', redirect_uris: uris, token_endpoint_auth_method: 'none' });
       expect(res.status).toBe(400);
@@ -175,6 +268,36 @@ describe('development OpenID provider for MCP clients', () => {
         const res = await register(body);
         expect([res.status, ((await res.json()) as { error: string }).error]).toEqual([400, 'invalid_redirect_uri']);
       }
+    });
+
+    it('refuses them however the registration path is spelled (the router ignores case and a trailing slash)', async () => {
+      const before = idp.registeredClients;
+      for (const path of ['/Register', '/REGISTER', '/register/']) {
+        const res = await fetch(`${issuer}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ redirect_uris: ['https://evil.example/cb'], token_endpoint_auth_method: 'none' }),
+        });
+        expect([path, res.status, ((await res.json()) as { error: string }).error]).toEqual([path, 400, 'invalid_redirect_uri']);
+      }
+      expect(idp.registeredClients).toBe(before);
+    });
+
+    it('can be called from a browser-based client (CORS)', async () => {
+      const origin = 'http://localhost:6274';
+      const preflight = await fetch(`${issuer}/register`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+      expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type');
+      const res = await fetch(`${issuer}/register`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: [`${origin}/oauth/callback`], token_endpoint_auth_method: 'none' }),
+      });
+      expect([res.status, res.headers.get('access-control-allow-origin')]).toEqual([201, '*']);
     });
 
     it('leaves requests that are not JSON to oidc-provider', async () => {
@@ -262,7 +385,7 @@ describe('development OpenID provider for MCP clients', () => {
       const client = await registerPublic([LOOPBACK]);
       await expect(
         authorize({ issuer, clientId: client.client_id, redirectUri: LOOPBACK, login: 'carol', password: PASSWORD, resource: MCP }),
-      ).rejects.toThrow(/error=invalid_request.*code_challenge/);
+      ).rejects.toThrow(/error=invalid_request.*PKCE/);
     });
 
     it('gets a token for rolegate’s API when it asks for that resource, and one without a scope still comes', async () => {
@@ -275,7 +398,7 @@ describe('development OpenID provider for MCP clients', () => {
         password: PASSWORD,
         pkce: true,
         resource: AUDIENCE,
-        scope: 'rolegate:unknown',
+        scope: 'rolegate:unknown offline_access',
       });
       const res = await tokenRequest(
         issuer,
@@ -296,6 +419,20 @@ describe('development OpenID provider for MCP clients', () => {
       const params = { grant_type: 'authorization_code', code: flow.code, code_verifier: flow.verifier!, redirect_uri: LOOPBACK };
       const other = await tokenRequest(issuer, { ...params, resource: 'https://other.example/mcp' }, { id: client.client_id, method: 'none' });
       expect([other.status, other.body.error]).toEqual([400, 'invalid_target']);
+      // (The refused exchange spent the code.) A refresh token asked for another resource:
+      const again = await authorize({ issuer, clientId: client.client_id, redirectUri: LOOPBACK, login: 'carol', password: PASSWORD, pkce: true, resource: MCP });
+      const tokens = await tokenRequest(
+        issuer,
+        { grant_type: 'authorization_code', code: again.code, code_verifier: again.verifier!, redirect_uri: LOOPBACK },
+        { id: client.client_id, method: 'none' },
+      );
+      expect(tokens.status).toBe(200);
+      const refresh = await tokenRequest(
+        issuer,
+        { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token!, resource: 'https://other.example/mcp' },
+        { id: client.client_id, method: 'none' },
+      );
+      expect([refresh.status, refresh.body.error]).toEqual([400, 'invalid_target']);
     });
   });
 
@@ -304,10 +441,10 @@ describe('development OpenID provider for MCP clients', () => {
 
     it('is asked the first time, not the next sign-in, again for another redirect URI or user; Deny gives access_denied', async () => {
       const client = await registerPublic(REDIRECTS, 'Consent <b>test</b>');
-      const flow = (redirectUri: string, login = 'erin', extra: { consent?: 'deny'; agent?: Agent } = {}) =>
-        ({ issuer, clientId: client.client_id, redirectUri, login, password: PASSWORD, pkce: true, resource: MCP, ...extra });
+      const flow = (redirectUri: string, login = 'erin', agent?: Agent) =>
+        ({ issuer, clientId: client.client_id, redirectUri, login, password: PASSWORD, pkce: true, resource: MCP, agent });
 
-      const denied = await authorize(flow(REDIRECTS[0], 'erin', { consent: 'deny' }));
+      const denied = await authorize({ ...flow(REDIRECTS[0]), consent: 'deny' });
       expect([denied.consentShown, denied.error]).toEqual([true, 'access_denied']);
 
       const first = await authorize(flow(REDIRECTS[0]));
@@ -315,7 +452,7 @@ describe('development OpenID provider for MCP clients', () => {
       const second = await authorize(flow(REDIRECTS[0]));
       expect([second.signedIn, second.consentShown]).toEqual([true, false]);
       // Same browser session, other redirect URI of the same client: asked again, no new sign-in.
-      const other = await authorize(flow(REDIRECTS[1], 'erin', { agent: second.agent }));
+      const other = await authorize(flow(REDIRECTS[1], 'erin', second.agent));
       expect([other.signedIn, other.consentShown]).toEqual([false, true]);
       const otherAgain = await authorize(flow(REDIRECTS[1]));
       expect(otherAgain.consentShown).toBe(false);
@@ -357,12 +494,15 @@ describe('development OpenID provider for MCP clients', () => {
       expect(html).toMatch(/<button type="submit" name="decision" value="deny">Deny<\/button>/);
     });
 
-    it('is asked when the client sends prompt=consent, even if allowed before', async () => {
+    it('is asked when the client sends prompt=consent, even if allowed before; Deny there forgets the approval', async () => {
       const client = await registerPublic([REDIRECTS[0]]);
       const base = { issuer, clientId: client.client_id, redirectUri: REDIRECTS[0], login: 'bob', password: PASSWORD, pkce: true, resource: MCP };
       expect((await authorize(base)).consentShown).toBe(true);
       expect((await authorize(base)).consentShown).toBe(false);
       expect((await authorize({ ...base, prompt: 'consent' })).consentShown).toBe(true);
+      // Denying then takes the earlier approval back.
+      expect((await authorize({ ...base, prompt: 'consent', consent: 'deny' })).error).toBe('access_denied');
+      expect((await authorize(base)).consentShown).toBe(true);
     });
   });
 
@@ -387,7 +527,7 @@ describe('development OpenID provider for MCP clients', () => {
   });
 
   describe('Client ID Metadata Documents', () => {
-    it('signs in a client whose id is the URL of its metadata document', async () => {
+    it('signs in a public client whose id is the URL of its metadata document (client_id and redirect_uris are enough)', async () => {
       const redirectUri = 'http://localhost:6274/oauth/callback';
       const flow = await authorize({ issuer, clientId: CIMD_ID, redirectUri, login: 'carol', password: PASSWORD, pkce: true, resource: MCP });
       expect(flow.consentShown).toBe(true);

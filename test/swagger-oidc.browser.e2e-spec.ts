@@ -8,7 +8,7 @@ import { freePort } from './helpers/ports.js';
 
 /**
  * Swagger UI in jwt_oidc mode, in a real browser: Authorize runs the authorization code
- * flow with PKCE through the development provider's sign-in page, as bob.
+ * flow with PKCE through the development provider's sign-in and consent pages, as bob.
  */
 (browserAvailable() ? describe : describe.skip)('Swagger UI sign-in through the development OpenID provider', () => {
   it('signs bob in from /docs and lists only EU customers', async () => {
@@ -43,6 +43,8 @@ import { freePort } from './helpers/ports.js';
       await popup.fill('input[name=login]', 'bob');
       await popup.fill('input[name=password]', 'demo');
       await popup.click('button[type=submit]');
+      // The first time Swagger UI asks for bob's tokens, the provider asks him.
+      await popup.getByRole('button', { name: 'Allow' }).click();
       // Back from the provider, Swagger UI exchanges the code (with the PKCE verifier) and shows Logout.
       await page.locator('.modal-ux button', { hasText: 'Logout' }).waitFor();
       await page.locator('.modal-ux button.btn-done').click();

@@ -93,8 +93,34 @@ export async function authorize(opts: FlowOptions): Promise<Authorized | Denied>
     ...(opts.resource ? { resource: opts.resource } : {}),
     ...(opts.prompt ? { prompt: opts.prompt } : {}),
   });
-  const origin = new URL(opts.issuer).origin;
-  let step = await agent.follow(`${opts.issuer}/auth?${params}`, origin);
+  const walked = await signInAt(new URL(`${opts.issuer}/auth?${params}`), { ...opts, agent });
+  const { callback } = walked;
+  const expected = new URL(opts.redirectUri);
+  if (callback.origin !== expected.origin || callback.pathname !== expected.pathname) throw new Error(`redirected to ${callback}`);
+  if (callback.searchParams.get('state') !== state) throw new Error('state mismatch');
+  const result = { verifier, agent, ...walked };
+  const error = callback.searchParams.get('error');
+  if (opts.consent === 'deny') {
+    if (!error) throw new Error(`not denied: ${callback}`);
+    return { ...result, error, errorDescription: callback.searchParams.get('error_description') ?? undefined };
+  }
+  const code = callback.searchParams.get('code');
+  if (!code) throw new Error(`no code: ${callback}`);
+  return { ...result, code };
+}
+
+/**
+ * Opens an authorization URL (built here or by a client library) in `agent` and answers
+ * what the provider shows: the sign-in page, then the consent page if one comes, until
+ * the browser is sent back to the client. Returns where it was sent.
+ */
+export async function signInAt(
+  url: URL,
+  opts: { agent: Agent; login: string; password: string; consent?: 'allow' | 'deny' },
+): Promise<{ callback: URL; signedIn: boolean; consentShown: boolean }> {
+  const { agent } = opts;
+  const origin = url.origin;
+  let step = await agent.follow(url.toString(), origin);
   if (step.page && step.page.status !== 200) throw new Error(`no sign-in page (status ${step.page.status}): ${await step.page.text()}`);
   let signedIn = false;
   let consentShown = false;
@@ -118,19 +144,7 @@ export async function authorize(opts: FlowOptions): Promise<Authorized | Denied>
       body: new URLSearchParams(form).toString(),
     });
   }
-  const callback = new URL(step.location!);
-  const expected = new URL(opts.redirectUri);
-  if (callback.origin !== expected.origin || callback.pathname !== expected.pathname) throw new Error(`redirected to ${callback}`);
-  if (callback.searchParams.get('state') !== state) throw new Error('state mismatch');
-  const result = { verifier, agent, consentShown, signedIn, callback };
-  const error = callback.searchParams.get('error');
-  if (opts.consent === 'deny') {
-    if (!error) throw new Error(`not denied: ${callback}`);
-    return { ...result, error, errorDescription: callback.searchParams.get('error_description') ?? undefined };
-  }
-  const code = callback.searchParams.get('code');
-  if (!code) throw new Error(`no code: ${callback}`);
-  return { ...result, code };
+  return { callback: new URL(step.location!), signedIn, consentShown };
 }
 
 export interface TokenResponse {
