@@ -6,13 +6,10 @@ import {
   registerClient,
   type AuthorizationServerMetadata,
   type OAuthClientMetadata,
-  type OAuthClientProvider,
-  type OAuthDiscoveryState,
-  type StoredOAuthClientInformation,
-  type StoredOAuthTokens,
 } from '@modelcontextprotocol/client';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { DevIdp, isMcpRedirectUri } from '../idp/dev-idp.ts';
+import { MemoryClientProvider } from './helpers/mcp-oauth-client.js';
 import { Agent, authorize, signInAt, tokenRequest } from './helpers/oauth-flow.js';
 import { freePort } from './helpers/ports.js';
 
@@ -37,46 +34,6 @@ const CIMD_DOCS: Record<string, Record<string, unknown>> = {
     token_endpoint_auth_method: 'none',
   },
 };
-
-/** An MCP client's OAuth state, kept in memory, as the SDK's auth() uses it. */
-class MemoryClientProvider implements OAuthClientProvider {
-  information: StoredOAuthClientInformation | undefined;
-  stored: StoredOAuthTokens | undefined;
-  verifier = '';
-  discovery: OAuthDiscoveryState | undefined;
-  authorizationUrl: URL | undefined;
-  constructor(readonly redirectUrl: string) {}
-  get clientMetadata(): OAuthClientMetadata {
-    return { client_name: 'SDK auth() client', redirect_uris: [this.redirectUrl], token_endpoint_auth_method: 'none' };
-  }
-  clientInformation() {
-    return this.information;
-  }
-  saveClientInformation(information: StoredOAuthClientInformation) {
-    this.information = information;
-  }
-  tokens() {
-    return this.stored;
-  }
-  saveTokens(tokens: StoredOAuthTokens) {
-    this.stored = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-  saveDiscoveryState(state: OAuthDiscoveryState) {
-    this.discovery = state;
-  }
-  discoveryState() {
-    return this.discovery;
-  }
-}
 
 /**
  * The development OpenID provider as MCP clients use it, over real HTTP: RFC 8414 metadata,
