@@ -61,11 +61,12 @@ const RECORD = {
   newlyHot: '0b7d3c4e-5a6f-4e1d-9c2b-00000000000e',
 };
 
+/** rolegate's operations (and two of a resource of one's own), twenty in all. */
 const OPERATIONS: Array<[string, string]> = [
-  ['listCustomers', 'customer'], ['getCustomer', 'customer'], ['createCustomer', 'customer'], ['updateCustomer', 'customer'], ['deleteCustomer', 'customer'],
+  ['listCustomers', 'customer'], ['getCustomer', 'customer'], ['createCustomer', 'customer'], ['deleteCustomer', 'customer'], ['listInvoices', 'invoice'],
   ['listDeals', 'deal'], ['getDeal', 'deal'], ['createDeal', 'deal'], ['updateDeal', 'deal'], ['deleteDeal', 'deal'],
   ['listTickets', 'ticket'], ['getTicket', 'ticket'], ['createTicket', 'ticket'], ['updateTicket', 'ticket'], ['deleteTicket', 'ticket'],
-  ['listUsers', 'user'], ['getUser', 'user'], ['getMe', 'user'], ['updateUserRoles', 'user'], ['listAuditEvents', 'audit'],
+  ['listUsers', 'user'], ['whoAmI', 'user'], ['setUserRoles', 'user'], ['getInvoice', 'invoice'], ['listAuditEvents', 'audit'],
 ];
 const textArray = (values: string[]) => `ARRAY[${values.map((v) => `'${v}'`).join(', ')}]`;
 

@@ -140,11 +140,11 @@ describe.each(databaseKinds)('MCP server on %s', (kind) => {
       const refused = await bob.callTool({ name: 'listUsers', arguments: {} });
       expect(refused.isError).toBe(true);
       await t.app.get(AuditTrail).flush();
-      const events = await rowsOf<Row>(db, `select operation, record_ids, status, client, client_id, sub from audit_events where client = 'mcp' and sub = 'bob' order by at desc, id desc limit 2`);
-      expect(events).toEqual([
-        { operation: 'listUsers', record_ids: [], status: 403, client: 'mcp', client_id: 'mcp-test-client', sub: 'bob' },
-        { operation: 'listCustomers', record_ids: (listed.structuredContent as { items: Row[] }).items.map((x) => x.id), status: 200, client: 'mcp', client_id: 'mcp-test-client', sub: 'bob' },
-      ]);
+      const latest = async (operation: string) =>
+        (await rowsOf<Row>(db, `select operation, record_ids, status, client, client_id, sub from audit_events where client = 'mcp' and sub = 'bob' and operation = '${operation}' order by at desc, id desc limit 1`))[0];
+      expect(await latest('listUsers')).toEqual({ operation: 'listUsers', record_ids: [], status: 403, client: 'mcp', client_id: 'mcp-test-client', sub: 'bob' });
+      const ids = (listed.structuredContent as { items: Row[] }).items.map((x) => x.id);
+      expect(await latest('listCustomers')).toEqual({ operation: 'listCustomers', record_ids: ids, status: 200, client: 'mcp', client_id: 'mcp-test-client', sub: 'bob' });
     });
   });
 
@@ -187,6 +187,30 @@ describe.each(databaseKinds)('MCP server on %s', (kind) => {
       await post({ Authorization: 'Bearer not.a.token' }).expect(401);
     });
 
+    it('takes one message per request, so each tool call passes the rate limiter on its own', async () => {
+      const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'whoAmI', arguments: {} } });
+      const batch = await request(url)
+        .post('/mcp')
+        .set({ Authorization: `Bearer ${tokens.carol}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' })
+        .send([call(1), call(2), call(3)])
+        .expect(400);
+      expect(batch.body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringMatching(/batches are not accepted/) } });
+    });
+
+    it('says its tool list never changes, so no client holds a stream open for it', async () => {
+      const c = await client('erin', 'modern');
+      expect(c.getServerCapabilities()?.tools).toMatchObject({ listChanged: false });
+    });
+
+    it('answers the preflight of an allowed browser origin with CORS headers, and lets any origin read its metadata', async () => {
+      const preflight = await request(url).options('/mcp').set({ Origin: url, 'Access-Control-Request-Method': 'POST' }).expect(204);
+      expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': url, 'access-control-allow-methods': expect.stringContaining('POST') });
+      expect(preflight.headers['access-control-allow-headers']).toMatch(/Authorization/);
+      await request(url).options('/mcp').set({ Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' }).expect(403);
+      const metadata = await request(url).get('/.well-known/oauth-protected-resource/mcp').set('Origin', 'https://any.example').expect(200);
+      expect(metadata.headers['access-control-allow-origin']).toBe('*');
+    });
+
     it('refuses browser origins it does not serve with 403, and accepts its own', async () => {
       const res = await post({ Authorization: `Bearer ${tokens.carol}`, Origin: 'https://evil.example' }).expect(403);
       expect(res.body.message).toMatch(/Origin https:\/\/evil.example may not call \/mcp/);
@@ -216,6 +240,22 @@ describe.each(databaseKinds)('MCP server on %s', (kind) => {
   afterAll(async () => {
     for (const { t } of apps) await t.close();
     await database?.drop();
+  });
+
+  it('counts every tool call against the caller\'s rate limit', async () => {
+    const key = await makeKey('ES256');
+    const limited = await serve({ ...jwtLocalEnv(key), ...database.env, RATE_LIMIT_PER_USER: '4', RATE_LIMIT_WINDOW_SECONDS: '60' });
+    try {
+      const token = await mint(key, { sub: 'carol', aud: `${limited.url}/mcp` });
+      const c = await connect(limited.url, token, 'modern'); // discovery: one request
+      const results = [];
+      for (let i = 0; i < 4; i++) results.push(await c.callTool({ name: 'whoAmI', arguments: {} }).then(() => 'ok', (err: Error) => err.message));
+      expect(results.slice(0, 3)).toEqual(['ok', 'ok', 'ok']);
+      expect(results[3]).toMatch(/429|Too many requests/);
+      await c.close();
+    } finally {
+      await limited.t.close();
+    }
   });
 
   it.each(['legacy', 'modern'] as const)('serves one %s client whose requests alternate between them', async (era) => {

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Principal } from '../auth/principal.js';
 import type { AuthType } from '../config/config.schema.js';
+import { isUuid } from '../common/params.js';
 import type { AuditChanges } from '../database/schema.js';
 
 /**
@@ -81,6 +82,14 @@ export function eventOf(call: AuditCall, user: Principal | undefined, status: nu
     changes,
     status,
   };
+}
+
+/** Names the operation a call reached, and the record it asked for by id (lower case, as stored), before anything may refuse it. */
+export function labelCall(call: AuditCall, label: { id: string; resource?: string; status: number }, requestedId: unknown): void {
+  call.operation = label.id;
+  call.resource = label.resource;
+  call.successStatus = label.status;
+  if (isUuid(requestedId)) call.recordIds = [requestedId.toLowerCase()];
 }
 
 type Row = Record<string, unknown>;

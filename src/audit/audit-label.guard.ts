@@ -1,9 +1,8 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { isUuid } from '../common/params.js';
 import { OPERATION_KEY, type OperationLabel } from '../openapi/operation.decorator.js';
-import { auditCalls } from './audit-call.js';
+import { auditCalls, labelCall } from './audit-call.js';
 
 /**
  * First in the global guard chain, and it never refuses: it names the call's operation,
@@ -20,12 +19,7 @@ export class AuditLabelGuard implements CanActivate {
     const call = auditCalls.current();
     const label = call && this.reflector.get<OperationLabel | undefined>(OPERATION_KEY, context.getHandler());
     if (!call || !label) return true;
-    call.operation = label.id;
-    call.resource = label.resource;
-    call.successStatus = label.status;
-    const id = context.switchToHttp().getRequest<Request>().params?.id;
-    // A well-formed id only: anything else is answered 400 and names no record.
-    if (isUuid(id)) call.recordIds = [id.toLowerCase()];
+    labelCall(call, label, context.switchToHttp().getRequest<Request>().params?.id);
     return true;
   }
 }

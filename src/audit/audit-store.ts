@@ -1,3 +1,4 @@
+import { HttpException } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../database/database.client.js';
@@ -35,6 +36,8 @@ export async function auditedTransaction<T>(db: Database, user: Principal, work:
   const call = auditCalls.current();
   // Every entry point (REST, MCP) opens a call; a write outside one is a bug, and it must not happen unrecorded.
   if (!call) throw new Error('a write outside an audited call: open one with AuditTrail.begin and auditCalls.run');
+  // The client left before the handler started and was recorded as such (499): the write it asked for does not happen.
+  if (call.recorded) throw new HttpException('the client left before the write', 499);
   const written = await db.transaction(async (tx) => {
     const done = await work(tx as unknown as Database);
     if (done && call.store) {

@@ -1,9 +1,9 @@
-import { ArgumentsHost, Catch, HttpException, InternalServerErrorException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import type { AppConfig } from '../config/config.schema.js';
 import { ConfigService } from '../config/typed-config.js';
-import { DatabaseUnavailable, httpErrorFor } from '../database/database-errors.js';
+import { asHttpException } from '../common/http-answer.js';
 import { HttpErrorWithHeaders } from './auth.errors.js';
 import { MCP_PATH, PROTECTED_RESOURCE_PATH } from './protected-resource.controller.js';
 
@@ -27,7 +27,8 @@ export class HttpErrorFilter extends BaseExceptionFilter {
 
   /** The metadata of the resource the request was for: the MCP endpoint has its own (RFC 9728 §3.1, path suffix). */
   private metadataFor(req: Request): string | undefined {
-    return this.resourceMetadata && (req.path === MCP_PATH ? `${this.resourceMetadata}${MCP_PATH}` : this.resourceMetadata);
+    const mcp = req.path.toLowerCase().replace(/\/+$/, '') === MCP_PATH; // as Express routes: any case, a trailing slash
+    return this.resourceMetadata && (mcp ? `${this.resourceMetadata}${MCP_PATH}` : this.resourceMetadata);
   }
 
   override catch(thrown: unknown, host: ArgumentsHost): void {
@@ -43,26 +44,4 @@ export class HttpErrorFilter extends BaseExceptionFilter {
     }
     super.catch(exception, host);
   }
-}
-
-const databaseLogger = new Logger('Database');
-const unknownLogger = new Logger('ExceptionsHandler');
-
-/**
- * The answer to an error thrown anywhere (a handler, a guard, an MCP tool): an
- * HttpException as it is; a database error as the 400, 409 or 503 it stands for (a 503
- * logged as a warning with the driver's reason); anything else a 500, logged without
- * its own message when it wraps a query (Drizzle puts the SQL and its parameter values,
- * request data, there). The driver's reason is kept.
- */
-export function asHttpException(thrown: unknown): HttpException {
-  if (thrown instanceof HttpException) return thrown;
-  const known = httpErrorFor(thrown);
-  if (known instanceof DatabaseUnavailable) databaseLogger.warn(`Answered 503 (${known.kind}): ${known.reason}`);
-  if (known) return known;
-  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-  const cause = error.cause instanceof Error ? error.cause : undefined;
-  const reason = cause ? `${error.name} caused by ${cause.name}: ${cause.message}` : `${error.name}: ${error.message}`;
-  unknownLogger.error(reason.slice(0, 500), (cause ?? error).stack);
-  return new InternalServerErrorException();
 }

@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { AppConfig } from '../config/config.schema.js';
 import { ConfigService } from '../config/typed-config.js';
@@ -33,14 +33,17 @@ export class ProtectedResourceController {
     this.mcpMetadata = { ...this.metadata, resource: `${publicUrl}${MCP_PATH}`, resource_name: 'rolegate (MCP)' };
   }
 
+  // Public documents without credentials: any origin may read them (browser-based MCP clients discover OAuth from here).
   @Get('oauth-protected-resource')
   @Public()
+  @Header('Access-Control-Allow-Origin', '*')
   get() {
     return this.metadata;
   }
 
   @Get(`oauth-protected-resource${MCP_PATH}`)
   @Public()
+  @Header('Access-Control-Allow-Origin', '*')
   mcp() {
     return this.mcpMetadata;
   }

@@ -8,6 +8,8 @@ import { ConfigService } from '../config/typed-config.js';
  * (DNS rebinding, cross-site requests riding a signed-in user's cookie): a request whose
  * `Origin` is neither PUBLIC_URL's nor listed in MCP_ALLOWED_ORIGINS gets 403 before
  * anything else runs. Requests without an `Origin` (MCP clients outside a browser) pass.
+ * Listed origins get CORS headers, and their preflight is answered here (it carries no
+ * credentials, so it never reaches the authentication guard).
  */
 @Injectable()
 export class McpOriginMiddleware implements NestMiddleware {
@@ -20,7 +22,18 @@ export class McpOriginMiddleware implements NestMiddleware {
 
   use(req: Request, res: Response, next: NextFunction): void {
     const origin = req.headers.origin;
-    if (origin === undefined || this.allowed.has(origin)) return next();
-    res.status(403).json({ statusCode: 403, error: 'Forbidden', message: `Origin ${origin.slice(0, 200)} may not call /mcp; allow it with MCP_ALLOWED_ORIGINS` });
+    if (origin === undefined) return next();
+    if (!this.allowed.has(origin)) {
+      res.status(403).json({ statusCode: 403, error: 'Forbidden', message: `Origin ${origin.slice(0, 200)} may not call /mcp; allow it with MCP_ALLOWED_ORIGINS` });
+      return;
+    }
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, Mcp-Session-Id, X-Request-Id, Retry-After');
+    if (req.method !== 'OPTIONS') return next();
+    res.setHeader('Access-Control-Allow-Methods', 'POST, GET, DELETE');
+    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Last-Event-ID');
+    res.setHeader('Access-Control-Max-Age', '600');
+    res.status(204).end();
   }
 }

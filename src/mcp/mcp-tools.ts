@@ -1,10 +1,11 @@
+import { STATUS_CODES } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import { McpServer, type CallToolResult } from '@modelcontextprotocol/server';
-import { auditCalls } from '../audit/audit-call.js';
+import { auditCalls, labelCall } from '../audit/audit-call.js';
 import { recordIdsOf } from '../audit/audit-records.interceptor.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { refusalOf } from '../auth/guards/roles.guard.js';
-import { asHttpException } from '../auth/http-error.filter.js';
+import { asHttpException } from '../common/http-answer.js';
 import type { Principal } from '../auth/principal.js';
 import { isUuid } from '../common/params.js';
 import { InvalidArguments, OperationTools, type OperationTool } from './operation-tools.js';
@@ -26,7 +27,8 @@ export class McpTools {
   ) {}
 
   serverFor(user: Principal, requestId: string): McpServer {
-    const server = new McpServer({ name: 'rolegate', version: '0.1.0' }, { instructions: INSTRUCTIONS });
+    // The tool list never changes while rolegate runs: no list-changed stream to hold open (it would keep shutdown waiting).
+    const server = new McpServer({ name: 'rolegate', version: '0.1.0' }, { instructions: INSTRUCTIONS, capabilities: { tools: { listChanged: false } } });
     for (const tool of this.operations.tools) {
       server.registerTool(
         tool.name,
@@ -40,36 +42,37 @@ export class McpTools {
   /** Runs one tool as its REST operation would run, and records the call. */
   async call(tool: OperationTool, user: Principal, args: unknown, requestId: string): Promise<CallToolResult> {
     const call = this.trail.begin(requestId, 'mcp', user.authType);
-    call.operation = tool.name;
-    call.resource = tool.resource;
-    call.successStatus = tool.status;
     const id = (args as { id?: unknown } | null)?.id;
-    if (isUuid(id)) call.recordIds = [id.toLowerCase()];
+    labelCall(call, { id: tool.name, resource: tool.resource, status: tool.status }, id);
     let status: number = tool.status;
     try {
       const refusal = refusalOf(tool.rule, user);
       if (refusal) {
         status = 403;
-        return failure(`403 Forbidden: ${refusal}`);
+        return failure(`403 ${STATUS_CODES[403]}: ${refusal}`);
       }
       const parsed = await tool.parse(args);
       const result = await auditCalls.run(call, () => tool.invoke(user, parsed));
       call.recordIds = recordIdsOf(result) ?? call.recordIds;
       if (result === undefined) return { content: [{ type: 'text', text: `Done: ${tool.name}${isUuid(id) ? ` ${id}` : ''}` }] };
-      return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result as Record<string, unknown> };
+      const text: CallToolResult = { content: [{ type: 'text', text: JSON.stringify(result) }] };
+      return isPlainObject(result) ? { ...text, structuredContent: result } : text;
     } catch (err) {
       if (err instanceof InvalidArguments) {
         status = 400;
-        return failure(`400 Bad Request: ${err.message}`);
+        return failure(`400 ${STATUS_CODES[400]}: ${err.message}`);
       }
       const answer = asHttpException(err);
       status = answer.getStatus();
-      return failure(`${status} ${answer.name.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1 $2')}: ${messageOf(answer.getResponse())}`);
+      return failure(`${status} ${STATUS_CODES[status] ?? 'Error'}: ${messageOf(answer.getResponse())}`);
     } finally {
       this.trail.end(call, user, status);
     }
   }
 }
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 
 const failure = (text: string): CallToolResult => ({ isError: true, content: [{ type: 'text', text }] });
 

@@ -1,6 +1,7 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module.js';
+import { MCP_PATH } from '../auth/protected-resource.controller.js';
 import { McpController } from './mcp.controller.js';
 import { McpOriginMiddleware } from './mcp-origin.middleware.js';
 import { McpTools } from './mcp-tools.js';
@@ -14,6 +15,6 @@ import { OperationTools } from './operation-tools.js';
 })
 export class McpModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(McpOriginMiddleware).forRoutes('mcp');
+    consumer.apply(McpOriginMiddleware).forRoutes(MCP_PATH);
   }
 }

@@ -1,5 +1,13 @@
 import { Injectable, RequestMethod, type OnModuleInit } from '@nestjs/common';
-import { CUSTOM_ROUTE_ARGS_METADATA, METHOD_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
+import {
+  CUSTOM_ROUTE_ARGS_METADATA,
+  EXCEPTION_FILTERS_METADATA,
+  GUARDS_METADATA,
+  INTERCEPTORS_METADATA,
+  METHOD_METADATA,
+  PIPES_METADATA,
+  ROUTE_ARGS_METADATA,
+} from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server';
@@ -7,7 +15,7 @@ import { z } from 'zod';
 import { ACCESS_KEY, type AccessRule } from '../auth/decorators/access.decorator.js';
 import { currentUserOf } from '../auth/decorators/current-user.decorator.js';
 import type { Principal } from '../auth/principal.js';
-import { OPERATION_KEY, type OperationLabel } from '../openapi/operation.decorator.js';
+import { CreatedLocation, OPERATION_KEY, type OperationLabel } from '../openapi/operation.decorator.js';
 
 type Args = Record<string, unknown>;
 
@@ -77,6 +85,7 @@ export class OperationTools implements OnModuleInit {
         if (!label?.resource) continue;
         const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [handler, metatype]);
         if (!rule || rule.kind === 'public') continue;
+        refuseEnhancers(metatype, handler, `${metatype.name}.${method}`);
         tools.push(
           operationTool(label, rule, Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod, parametersOf(metatype, method), (args) =>
             Promise.resolve(handler.apply(instance, args)),
@@ -91,13 +100,37 @@ export class OperationTools implements OnModuleInit {
   }
 }
 
+/**
+ * A tool runs the handler itself, not through Nest's request pipeline: the global guards,
+ * pipe, interceptors and filter have their counterparts here (the access rule, `parse`,
+ * the audit call, `asHttpException`), but guards, pipes, interceptors or filters attached
+ * to one controller or handler would be skipped. Such a route is refused at start-up
+ * rather than served by MCP without them. (CreatedLocation only sets a REST header.)
+ */
+function refuseEnhancers(controller: object, handler: object, where: string): void {
+  for (const [key, what] of [
+    [GUARDS_METADATA, 'guards'],
+    [PIPES_METADATA, 'pipes'],
+    [EXCEPTION_FILTERS_METADATA, 'exception filters'],
+    [INTERCEPTORS_METADATA, 'interceptors'],
+  ] as const) {
+    const attached = [...((Reflect.getMetadata(key, controller) as unknown[]) ?? []), ...((Reflect.getMetadata(key, handler) as unknown[]) ?? [])];
+    const unknown = attached.filter((e) => !(key === INTERCEPTORS_METADATA && e === CreatedLocation));
+    if (unknown.length > 0) throw new Error(`${where} has its own ${what}, which MCP tools would skip; move the check into the resource declaration or a global ${what.slice(0, -1)}`);
+  }
+}
+
 /** The handler's parameters from Nest's route argument metadata (what `@Query`, `@Body`, `@Param` and `@CurrentUser` record). */
 function parametersOf(controller: object, method: string): Parameter[] {
-  const metadata = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, method) ?? {}) as Record<string, { index: number; data?: unknown; schema?: unknown; factory?: unknown }>;
+  const metadata = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, method) ?? {}) as Record<string, { index: number; data?: unknown; schema?: unknown; factory?: unknown; pipes?: unknown[] }>;
   const parameters: Parameter[] = [];
   for (const [key, arg] of Object.entries(metadata)) {
     const type = key.split(':')[0];
     const where = `${(controller as { name: string }).name}.${method}`;
+    // Pipes of one parameter, or @Query('x') / @Body('x') picking one field, would be skipped or read differently.
+    if ((arg.pipes?.length ?? 0) > 0 || (arg.data !== undefined && !(type === String(RouteParamtypes.PARAM) && arg.data === 'id'))) {
+      throw new Error(`${where}: parameter ${arg.index} has pipes or picks a field; MCP tools take whole schemas (@Query({ schema }), @Body({ schema }))`);
+    }
     if (key.includes(CUSTOM_ROUTE_ARGS_METADATA) && arg.factory === currentUserOf) parameters[arg.index] = { kind: 'caller' };
     else if (type === String(RouteParamtypes.PARAM) && arg.data === 'id' && arg.schema instanceof z.ZodType) parameters[arg.index] = { kind: 'id', schema: arg.schema };
     else if (type === String(RouteParamtypes.QUERY) && arg.schema instanceof z.ZodObject) parameters[arg.index] = { kind: 'query', schema: arg.schema };
@@ -126,7 +159,8 @@ function operationTool(label: OperationLabel, rule: AccessRule, method: RequestM
     outputSchema: label.returns instanceof z.ZodObject ? label.returns : undefined,
     rule,
     status: label.status,
-    annotations: { readOnlyHint: read, destructiveHint: method === RequestMethod.DELETE, idempotentHint: read || method === RequestMethod.PUT, openWorldHint: false },
+    // Idempotent: repeating the call leaves the data as one call does (a delete's second call is a 404).
+    annotations: { readOnlyHint: read, destructiveHint: method === RequestMethod.DELETE, idempotentHint: read || method === RequestMethod.PUT || method === RequestMethod.DELETE, openWorldHint: false },
     async parse(args) {
       if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new InvalidArguments('arguments must be an object');
       const given = args as Args;

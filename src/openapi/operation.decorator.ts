@@ -50,7 +50,7 @@ export const Operation = (op: OperationSpec) => {
 };
 
 /** Sets `Location: <collection path>/<id>` on a 201 answer from the created item's id. */
-class CreatedLocation implements NestInterceptor {
+export class CreatedLocation implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
     const path = http.getRequest<Request>().path.replace(/\/+$/, '');
