@@ -75,7 +75,7 @@ type AuditEvent = z.output<typeof AuditEventSchema>;
 type Row = typeof auditEvents.$inferSelect & { position: string };
 
 const COLUMNS = getTableColumns(auditEvents);
-/** How many of the newest matching events are searched first for a record (see list). */
+/** How many matching events, from where the page starts, are searched first for a record (see list). */
 const RECENT_EVENTS = 2000;
 type Change = AuditEvent['changes'] extends Record<string, infer C> | null ? C : never;
 
@@ -118,7 +118,8 @@ export class AuditReader {
     } else {
       const recordId = isUuid(q.recordId) ? q.recordId.toLowerCase() : q.recordId;
       // A record named by many events (the newest deal, on every first page) fills the page
-      // from the newest events matching the other filters: a short scan of the (at, id) index.
+      // from the first events in page order that match the other filters: a short scan of
+      // the (at, id) index.
       const recent = page(filters).limit(RECENT_EVENTS).as('recent');
       const inOrder = descending ? [desc(recent.at), desc(recent.id)] : [asc(recent.at), asc(recent.id)];
       rows = await this.db.select().from(recent).where(arrayContains(recent.recordIds, [recordId])).orderBy(...inOrder).limit(q.limit + 1);

@@ -8,10 +8,11 @@ import { AuditRetention } from './audit-retention.js';
 import { AuditTrail } from './audit-trail.js';
 
 /**
- * The audit trail: an event for every call under /api (audit.middleware.ts), a write's
- * event in the write's transaction (audit-store.ts), read events batched (audit-trail.ts),
- * retention (audit-retention.ts) and GET /api/audit (audit-reader.ts). The guard that
- * names each call's operation runs first in AuthModule's guard chain.
+ * The audit trail: an event for every call under /api (audit.middleware.ts) and every MCP
+ * tool call (mcp/mcp-tools.ts), a write's event in the write's transaction
+ * (audit-store.ts), other events batched (audit-trail.ts), retention (audit-retention.ts)
+ * and GET /api/audit (audit-reader.ts). The guard that names each REST call's operation
+ * runs first in AuthModule's guard chain.
  */
 @Module({
   controllers: [AuditController],
