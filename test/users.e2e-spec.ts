@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { DATABASE } from '../src/database/database.module.js';
 import type { Database } from '../src/database/database.client.js';
@@ -6,6 +8,8 @@ import { createTestApp, type TestApp } from './helpers/app.js';
 import { databaseKinds, freshDatabase, rowsOf, type TestDatabase } from './helpers/databases.js';
 import { eventually } from './helpers/eventually.js';
 import { jwtLocalEnv, makeKey, mint, type TestKey } from './helpers/tokens.js';
+
+const run = promisify(execFile);
 
 describe.each(databaseKinds)('users and principals on %s', (kind) => {
   let database: TestDatabase;
@@ -33,6 +37,23 @@ describe.each(databaseKinds)('users and principals on %s', (kind) => {
   (kind === 'postgres' ? it : it.skip)('plans every execution of a shared statement with its own values', async () => {
     const [setting] = await rowsOf<{ plan_cache_mode: string }>(db, 'show plan_cache_mode');
     expect(setting.plan_cache_mode).toBe('force_custom_plan');
+  });
+
+  (kind === 'postgres' ? it : it.skip)("sets its session settings as each connection starts, keeping the URL's own, with no query queued behind another", async () => {
+    const url = new URL(database.env.DATABASE_URL);
+    url.searchParams.set('options', '-c lock_timeout=1234');
+    // A process of its own: pg warns about a queued query once per process.
+    const script = `
+      const { openDatabase } = await import(${JSON.stringify(new URL('../dist/database/database.client.js', import.meta.url).href)});
+      const { sql } = await import('drizzle-orm');
+      const handle = await openDatabase({ url: ${JSON.stringify(url.toString())}, dataDir: 'memory://', seedDemoData: false, statementTimeoutMs: 4321, poolSize: 3 });
+      const read = () => handle.db.execute(sql\`select current_setting('plan_cache_mode') p, current_setting('statement_timeout') s, current_setting('lock_timeout') l\`);
+      const results = await Promise.all(Array.from({ length: 6 }, read));
+      console.log(JSON.stringify(results.map((r) => r.rows[0])));
+      await handle.close();`;
+    const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url) });
+    expect(JSON.parse(stdout)).toEqual(Array(6).fill({ p: 'force_custom_plan', s: '4321ms', l: '1234ms' }));
+    expect(stderr).not.toMatch(/already executing a query/);
   });
 
   it('provisions a new user once under concurrent first requests', async () => {

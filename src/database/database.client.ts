@@ -99,18 +99,8 @@ async function openPglite(dataDir: string): Promise<Opened> {
  * 503 (database-errors.ts) instead of piling up requests until memory runs out.
  */
 async function openPostgres(url: string, opts: DatabaseOptions): Promise<Opened> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: opts.poolSize ?? 10,
-    connectionTimeoutMillis: opts.poolTimeoutMs ?? 5000,
-  });
+  const pool = new pg.Pool({ ...connectionSettings(url, opts.statementTimeoutMs), max: opts.poolSize ?? 10, connectionTimeoutMillis: opts.poolTimeoutMs ?? 5000 });
   pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
-  // Reads are named prepared statements (database/statements.ts): plan each execution with
-  // its values, so an owner with most of the rows never gets a generic plan. Queued ahead
-  // of the connection's first query; set per connection so a URL's own options stay
-  // (a URL's statement_timeout too, unless one is configured here).
-  const timeout = opts.statementTimeoutMs ? `; SET statement_timeout = ${Math.trunc(opts.statementTimeoutMs)}` : '';
-  pool.on('connect', (client) => void client.query(`SET plan_cache_mode = force_custom_plan${timeout}`).catch(() => undefined));
   const client = await pool.connect();
   try {
     // Waiting for another instance's migrations, and the migrations themselves, may take
@@ -138,6 +128,21 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Opened>
       await pool.end();
     },
   };
+}
+
+/**
+ * Session settings sent when each connection starts (the `options` startup parameter), so
+ * no statement runs before them. Reads are named prepared statements
+ * (database/statements.ts): plan each execution with its values, so an owner with most of
+ * the rows never gets a generic plan. The URL's own `options` are kept, and its
+ * statement_timeout too unless one is configured here.
+ */
+function connectionSettings(url: string, statementTimeoutMs: number | undefined): { connectionString: string; options: string } {
+  const parsed = new URL(url);
+  const own = parsed.searchParams.get('options');
+  parsed.searchParams.delete('options'); // the connection string's options would replace these
+  const timeout = statementTimeoutMs ? `-c statement_timeout=${Math.trunc(statementTimeoutMs)}` : '';
+  return { connectionString: parsed.toString(), options: [own, '-c plan_cache_mode=force_custom_plan', timeout].filter(Boolean).join(' ') };
 }
 
 /**
