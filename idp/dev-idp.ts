@@ -105,6 +105,11 @@ function checkRegistration(metadata: Record<string, unknown>): void {
     throw new errors.InvalidClientMetadata(`redirect_uris must be callbacks of known MCP clients or loopback: ${MCP_REDIRECT_URIS.join(', ')}`);
   }
   metadata.token_endpoint_auth_method ??= 'client_secret_basic';
+  // No client keys to fetch: a registered jwks_uri would have the provider connect wherever a stranger says.
+  if (!['none', 'client_secret_basic', 'client_secret_post'].includes(String(metadata.token_endpoint_auth_method))) {
+    throw new errors.InvalidClientMetadata('token_endpoint_auth_method must be none, client_secret_basic or client_secret_post');
+  }
+  if (metadata.jwks_uri !== undefined || metadata.jwks !== undefined) throw new errors.InvalidClientMetadata('jwks and jwks_uri are not accepted');
 }
 
 /** Address ranges a Client ID Metadata Document is never fetched from. */
@@ -112,7 +117,8 @@ const SPECIAL_USE = new BlockList();
 for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 3]] as const) {
   SPECIAL_USE.addSubnet(net, prefix, 'ipv4');
 }
-for (const [net, prefix] of [['::', 127], ['::ffff:0:0', 96], ['64:ff9b::', 96], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
+// ::/96 also covers IPv4-compatible forms ([::127.0.0.1]); 2002::/16 (6to4) embeds IPv4 addresses.
+for (const [net, prefix] of [['::', 96], ['::ffff:0:0', 96], ['64:ff9b::', 96], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
   SPECIAL_USE.addSubnet(net, prefix, 'ipv6');
 }
 
@@ -120,7 +126,7 @@ for (const [net, prefix] of [['::', 127], ['::ffff:0:0', 96], ['64:ff9b::', 96],
 export function metadataDocumentFetchAllowed(clientId: string): boolean {
   const url = URL.parse(clientId);
   if (url?.protocol !== 'https:') return false;
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '').toLowerCase(); // localhost. is localhost
   if (host === 'localhost' || host.endsWith('.localhost') || (!host.includes('.') && !host.includes(':'))) return false;
   const family = isIP(host);
   return family === 0 || !SPECIAL_USE.check(host, family === 4 ? 'ipv4' : 'ipv6');
@@ -201,7 +207,8 @@ export class DevIdp {
   async listen(): Promise<string> {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/html' }).end(errorPage(String(err)));
+        console.error('development provider: request failed', err);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' }).end(errorPage('Something went wrong. Try again from the application.'));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(this.options.port, this.options.host, resolve));
@@ -440,28 +447,57 @@ export class DevIdp {
     const url = new URL(req.url ?? '/', this.options.issuer);
     if (url.pathname.startsWith('/interaction/')) return this.interaction(req, res, url);
     if (url.pathname === '/admin/rotate-keys' && req.method === 'POST') return this.adminRotate(req, res);
-    if (url.pathname === '/token' && req.method === 'POST') await this.basicToPost(req);
+    if (url.pathname === '/token' && req.method === 'POST' && !(await this.tokenRequest(req, res))) return;
     if (url.pathname === '/jwks') this.jwksRequests++;
     return this.provider.callback()(req, res);
   }
 
   /**
-   * The GPT client is registered for client_secret_post; ChatGPT's "Basic authorization
-   * header" option sends the same credentials in a header. Both are accepted, as most
-   * identity providers do, by moving Basic credentials of that client into the body.
+   * What the token endpoint needs before oidc-provider sees the request; false when it has
+   * answered already.
+   * - A body over 64 KiB: 413. A Basic header that does not decode: 401 invalid_client
+   *   (not a 500 page).
+   * - A resource that is neither rolegate's audience nor its MCP resource: 400
+   *   invalid_target here, before oidc-provider would spend the refresh token on it.
+   * - The GPT client is registered for client_secret_post; ChatGPT's "Basic authorization
+   *   header" option sends the same credentials in a header. Both are accepted, as most
+   *   identity providers do, by moving Basic credentials of that client into the body.
    */
-  private async basicToPost(req: IncomingMessage): Promise<void> {
+  private async tokenRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const answer = (status: number, error: string, description: string) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ error, error_description: description }));
+      return false;
+    };
+    let raw: string;
+    try {
+      raw = await readBody(req);
+    } catch {
+      return answer(413, 'invalid_request', 'the request body is larger than 64 KiB');
+    }
+    const body = new URLSearchParams(raw);
+    const known = [this.options.audience, ...(this.options.mcpResource ? [this.options.mcpResource] : [])];
+    if (body.getAll('resource').some((r) => !known.includes(r))) return answer(400, 'invalid_target', `resource must be ${known.join(' or ')}`);
     const header = req.headers.authorization;
     const gpt = this.options.gptClient;
-    if (!gpt || !header?.toLowerCase().startsWith('basic ')) return;
-    const [id, secret] = Buffer.from(header.slice(6).trim(), 'base64').toString().split(':').map(decodeURIComponent);
-    if (id !== gpt.id) return;
-    const body = new URLSearchParams(await readBody(req));
-    if (body.has('client_secret') || (body.has('client_id') && body.get('client_id') !== id)) return;
-    body.set('client_id', id);
-    body.set('client_secret', secret ?? '');
-    delete req.headers.authorization;
-    (req as IncomingMessage & { body?: unknown }).body = Object.fromEntries(body);
+    if (header?.toLowerCase().startsWith('basic ')) {
+      let id: string;
+      let secret: string | undefined;
+      try {
+        [id, secret] = Buffer.from(header.slice(6).trim(), 'base64').toString().split(':').map(decodeURIComponent);
+      } catch {
+        res.setHeader('www-authenticate', 'Basic realm="rolegate development provider"');
+        return answer(401, 'invalid_client', 'the Basic authorization header does not decode');
+      }
+      const alone = !body.has('client_secret') && (!body.has('client_id') || body.get('client_id') === id);
+      if (gpt && id === gpt.id && alone) {
+        body.set('client_id', id);
+        body.set('client_secret', secret ?? '');
+        delete req.headers.authorization;
+      }
+    }
+    // Parsed once here; a repeated parameter (resource=, RFC 8707) stays a list.
+    (req as IncomingMessage & { body?: unknown }).body = Object.fromEntries([...new Set(body.keys())].map((k) => [k, body.getAll(k).length > 1 ? body.getAll(k) : body.get(k)]));
+    return true;
   }
 
   private async adminRotate(req: IncomingMessage, res: ServerResponse): Promise<void> {

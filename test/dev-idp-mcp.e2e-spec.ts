@@ -390,6 +390,35 @@ describe('development OpenID provider for MCP clients', () => {
         { id: client.client_id, method: 'none' },
       );
       expect([refresh.status, refresh.body.error]).toEqual([400, 'invalid_target']);
+      // Refused before oidc-provider saw it: the refresh token is not spent.
+      const fine = await tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token! }, { id: client.client_id, method: 'none' });
+      expect(fine.status).toBe(200);
+    });
+  });
+
+  describe('the token endpoint, with whatever a client sends', () => {
+    it('answers a Basic header that does not decode with 401 invalid_client as JSON, and an oversized body with 413', async () => {
+      for (const credentials of ['rolegate-gpt:%', '%E0%A4%A:x', 'gpt-client:%zz']) {
+        const res = await fetch(`${issuer}/token`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=refresh_token&refresh_token=x',
+        });
+        expect([res.status, res.headers.get('content-type'), ((await res.json()) as { error: string }).error]).toEqual([401, 'application/json', 'invalid_client']);
+      }
+      const big = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=x&pad=${'a'.repeat(70_000)}` });
+      expect([big.status, ((await big.json()) as { error: string }).error]).toEqual([413, 'invalid_request']);
+    });
+
+    it('registers no client that would make it fetch keys (jwks_uri, private_key_jwt)', async () => {
+      for (const extra of [{ jwks_uri: 'http://127.0.0.1:4310/jwks', token_endpoint_auth_method: 'private_key_jwt' }, { token_endpoint_auth_method: 'private_key_jwt' }, { jwks_uri: 'https://keys.example/jwks' }]) {
+        const res = await fetch(`${issuer}/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ client_name: 'keys', redirect_uris: [LOOPBACK], ...extra }),
+        });
+        expect([res.status, ((await res.json()) as { error: string }).error]).toEqual([400, 'invalid_client_metadata']);
+      }
     });
   });
 
@@ -510,7 +539,17 @@ describe('development OpenID provider for MCP clients', () => {
       }).catch((e: Error) => e.message);
       expect(evil).toMatch(/no sign-in page \(status 40\d\).*invalid_client/s);
 
-      for (const clientId of ['https://localhost/client.json', 'https://10.1.2.3/client.json', 'https://[::1]/client.json', 'https://127.0.0.1:8443/c.json', 'https://intranet/c.json']) {
+      for (const clientId of [
+        'https://localhost/client.json',
+        'https://localhost.:4310/c',
+        'https://foo.localhost./c',
+        'https://10.1.2.3/client.json',
+        'https://[::1]/client.json',
+        'https://[::127.0.0.1]/c',
+        'https://[2002:7f00:1::]/c',
+        'https://127.0.0.1:8443/c.json',
+        'https://intranet/c.json',
+      ]) {
         const seen = fetched.length;
         const res = await fetch(`${issuer}/auth?${new URLSearchParams({ client_id: clientId, redirect_uri: 'http://localhost:1/cb', response_type: 'code', scope: 'openid' })}`);
         expect(res.status).toBe(400);

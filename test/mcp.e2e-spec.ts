@@ -197,6 +197,16 @@ describe.each(databaseKinds)('MCP server on %s', (kind) => {
       expect(batch.body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringMatching(/batches are not accepted/) } });
     });
 
+    it('refuses subscription streams and absurdly nested messages with JSON-RPC errors, not 500s', async () => {
+      const send = (body: string) =>
+        request(url).post('/mcp').set({ Authorization: `Bearer ${tokens.carol}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }).send(body);
+      const listen = await send(JSON.stringify({ jsonrpc: '2.0', id: 6, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true } } })).expect(400);
+      expect(listen.body.error).toMatchObject({ code: -32601, message: expect.stringMatching(/not offered/) });
+      const deep = `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":{"x":${'['.repeat(5000)}${']'.repeat(5000)}}}}`;
+      expect((await send(deep).expect(400)).body.error.message).toMatch(/nests deeper than 64 levels/);
+      await send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' })).expect(200);
+    });
+
     it('says its tool list never changes, so no client holds a stream open for it', async () => {
       const c = await client('erin', 'modern');
       expect(c.getServerCapabilities()?.tools).toMatchObject({ listChanged: false });

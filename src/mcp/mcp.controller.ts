@@ -44,8 +44,9 @@ export class McpController implements OnApplicationShutdown {
   async handle(@CurrentUser() user: Principal, @Req() req: WithCaller, @Res() res: Response): Promise<void> {
     // One message per request (JSON-RPC batches left MCP in 2025-06-18): each tool call then
     // passes the rate limiter on its own, and is one request in the logs.
-    if (Array.isArray(req.body)) {
-      res.status(400).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'JSON-RPC batches are not accepted: send one message per request' } });
+    const refusal = refusalOf(req.body);
+    if (refusal) {
+      res.status(400).json({ jsonrpc: '2.0', id: null, error: refusal });
       return;
     }
     req.auth = { token: '', clientId: user.clientId ?? '', scopes: [], extra: { caller: user, requestId: req.id } };
@@ -55,4 +56,33 @@ export class McpController implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.handler.close();
   }
+}
+
+/** The deepest JSON a message may nest (the SDK re-serialises the body, and a much deeper one overflows the stack). */
+const MAX_DEPTH = 64;
+
+/**
+ * Messages refused before the MCP handler: batches (one message per request, so each tool
+ * call passes the rate limiter on its own; MCP dropped them in 2025-06-18), subscription
+ * streams (the tools never change, and an open stream would hold a connection and keep
+ * shutdown waiting), and JSON nested deeper than any MCP message is.
+ */
+function refusalOf(body: unknown): { code: number; message: string } | undefined {
+  if (Array.isArray(body)) return { code: -32600, message: 'JSON-RPC batches are not accepted: send one message per request' };
+  if ((body as { method?: unknown } | null)?.method === 'subscriptions/listen') return { code: -32601, message: 'subscriptions/listen is not offered: the tools never change' };
+  if (depthOf(body) > MAX_DEPTH) return { code: -32600, message: `the message nests deeper than ${MAX_DEPTH} levels` };
+  return undefined;
+}
+
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > MAX_DEPTH) return depth;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
