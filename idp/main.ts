@@ -63,7 +63,7 @@ console.log(`rolegate development identity provider (not for production)
     refresh tokens issued, and rotated at each use
 
 Run rolegate against it (PUBLIC_URL must be ${rolegate} for the MCP resource to match):
-  AUTH_TYPE=jwt_oidc JWT_ISS=${o.issuer} JWT_AUD=${o.audience},${o.mcpResource} PUBLIC_URL=${rolegate} SWAGGER_OAUTH_CLIENT_ID=${o.swaggerClient!.id} npm start
+  AUTH_TYPE=jwt_oidc JWT_ISS=${o.issuer} JWT_AUD=${o.audience},${o.mcpResource} PUBLIC_URL=${rolegate} SWAGGER_OAUTH_CLIENT_ID=${o.swaggerClient!.id} SEED_DEMO_DATA=true npm start
 
 Rotate the signing key: npm run idp:rotate (old key stays published for ${o.keyGraceSeconds} s)`);
 

@@ -20,6 +20,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(AppLogger));
   configureApp(app);
+  for (const warning of config.warnings) new Logger('Config').warn(warning);
   await app.listen(config.app.port, config.app.host);
   new Logger('rolegate').log(`Listening on ${await app.getUrl()} (AUTH_TYPE=${config.auth.type})`);
 }

@@ -51,15 +51,31 @@ describe('hostile tokens (jwt_local, RS256)', () => {
 
   it.each(['none', 'NONE', 'None', 'nOnE'])('alg: %s, with and without a signature', async (alg) => {
     const unsigned = `${b64url({ alg, typ: 'JWT' })}.${b64url(claims())}`;
-    await refused(`${unsigned}.`, /algorithm is not accepted/);
-    await refused(`${unsigned}.${b64url('sig')}`, /algorithm is not accepted/);
+    await refused(`${unsigned}.`, new RegExp(`algorithm ${alg} is not accepted`));
+    await refused(`${unsigned}.${b64url('sig')}`, new RegExp(`algorithm ${alg} is not accepted`));
   });
 
   it('HS256 signed with the RSA public key as the secret (key confusion)', async () => {
     const token = await new SignJWT(claims())
       .setProtectedHeader({ alg: 'HS256' })
       .sign(new TextEncoder().encode(key.publicPem));
-    await refused(token, /algorithm is not accepted/);
+    // The refusal says which algorithm came and which are accepted (a mismatched JWT_ALG shows at once).
+    await refused(token, /error_description="token algorithm HS256 is not accepted \(accepted: RS256\)"/);
+  });
+
+  it('with JWT_TYP=at+jwt, refuses tokens of another type (an ID token for the same audience)', async () => {
+    const typed = await createTestApp(jwtLocalEnv(key, { JWT_TYP: 'at+jwt' }));
+    try {
+      const as = (typ: string | undefined) =>
+        mint(key, claims(), typ ? { header: { typ } } : { omit: [] }).then((token) => typed.http().get('/api/me').set('Authorization', `Bearer ${token}`));
+      expect((await as('at+jwt')).status).toBe(200);
+      expect((await as('application/at+jwt')).status).toBe(200);
+      const id = await as('JWT');
+      expect(id.status).toBe(401);
+      expect(id.headers['www-authenticate']).toMatch(/token type \(typ header\) must be at\+jwt/);
+    } finally {
+      await typed.close();
+    }
   });
 
   it('a tampered payload under the old signature', async () => {

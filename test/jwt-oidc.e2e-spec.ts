@@ -167,6 +167,25 @@ describe('jwt_oidc when the issuer cannot be used', () => {
     }
   });
 
+  it("takes keys only from the issuer's host, unless OIDC_JWKS_HOSTS names another", async () => {
+    const issuer = await new TestIssuer().start();
+    const key = await makeKey('RS256');
+    issuer.keys = [key.jwk!];
+    issuer.jwksUri = `${issuer.url.replace('127.0.0.1', 'localhost')}/jwks`; // the same server, under another host name
+    for (const [extra, status] of [[{}, 503], [{ OIDC_JWKS_HOSTS: 'localhost' }, 200]] as const) {
+      const before = issuer.hits.jwks;
+      const t = await createTestApp({ ...oidcEnv(issuer), ...extra });
+      try {
+        const res = await t.http().get('/api/me').set('Authorization', `Bearer ${await mint(key, { iss: issuer.issuer })}`);
+        expect(res.status).toBe(status);
+        expect(issuer.hits.jwks - before).toBe(status === 200 ? 1 : 0);
+      } finally {
+        await t.close();
+      }
+    }
+    await issuer.stop();
+  });
+
   it('never trusts a discovery document that names another issuer', async () => {
     const issuer = await new TestIssuer().start();
     const key = await makeKey('RS256');

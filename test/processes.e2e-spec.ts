@@ -98,9 +98,9 @@ describe('rolegate as a process', () => {
     const keys = node([join(ROOT, 'dist/cli/keys.js'), '--alg', alg], {}, cwd);
     expect(keys.status).toBe(0);
     const env = Object.fromEntries(keys.stdout.trim().split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2)));
-    expect(Object.keys(env)).toEqual(['AUTH_TYPE', 'JWT_ISS', 'JWT_AUD', 'JWT_ALG', 'JWT_DECODE_KEY_B64']);
+    expect(Object.keys(env)).toEqual(['AUTH_TYPE', 'JWT_ISS', 'JWT_AUD', 'JWT_ALG', 'JWT_DECODE_KEY_B64', 'SEED_DEMO_DATA']);
     const token = (sub: string) => node([join(ROOT, 'dist/cli/token.js'), '--sub', sub], {}, cwd).stdout.trim();
-    const t = await createTestApp(env);
+    const t = await createTestApp({ SEED_DEMO_DATA: undefined, ...env }); // exactly what npm run keys wrote
     try {
       const carol = await t.http().get('/api/me').set('Authorization', `Bearer ${token('carol')}`).expect(200);
       expect(carol.body).toMatchObject({ sub: 'carol', roles: ['sales'], region: 'EU', authType: 'jwt_local' });

@@ -48,7 +48,7 @@ export class AuthModule implements NestModule {
           useFactory: (config: ConfigService<AppConfig, true>) => {
             const auth = config.get('auth', { infer: true });
             return auth.type === 'jwt_oidc'
-              ? new OidcDiscovery(auth.jwt.issuer, auth.oidc.timeoutMs, auth.oidc.jwksCooldownMs)
+              ? new OidcDiscovery(auth.jwt.issuer, auth.oidc.timeoutMs, auth.oidc.jwksCooldownMs, auth.oidc.keyHosts)
               : null;
           },
         },

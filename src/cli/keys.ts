@@ -46,6 +46,8 @@ console.log(
     `JWT_AUD=${values.aud}`,
     `JWT_ALG=${alg}`,
     `JWT_DECODE_KEY_B64=${decodeKey.toString('base64')}`,
+    // To try it out: the demo users and CRM (only cookie mode seeds them by default). Remove with real users.
+    'SEED_DEMO_DATA=true',
   ].join('\n'),
 );
 console.error('\nThen mint a token with: npm run -s token -- --sub carol');

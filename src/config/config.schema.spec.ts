@@ -146,7 +146,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ AUTH_TYPE: 'jwt_oidc', JWT_ISS: 'http://127.0.0.1:9000/', JWT_AUD: 'x' });
     if (config.auth.type !== 'jwt_oidc') throw new Error('expected jwt_oidc');
     expect(config.auth.jwt.algorithms).not.toContain('HS256');
-    expect(config.auth.oidc).toEqual({ timeoutMs: 5000, jwksCacheMaxAgeMs: 600_000, jwksCooldownMs: 30_000 });
+    expect(config.auth.oidc).toEqual({ timeoutMs: 5000, jwksCacheMaxAgeMs: 600_000, jwksCooldownMs: 30_000, keyHosts: [] });
   });
 
   it('checks numbers, booleans and URLs', () => {
@@ -171,5 +171,38 @@ describe('loadConfig', () => {
   it('does not seed demo users on a PostgreSQL server unless asked', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x' }).database.seedDemoData).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x', SEED_DEMO_DATA: 'true' }).database.seedDemoData).toBe(true);
+  });
+});
+
+describe('settings that cannot be mistaken', () => {
+  it('accepts NODE_ENV in any case, and refuses other values naming the variable', () => {
+    expect(loadConfig({ NODE_ENV: 'Development' }).app.nodeEnv).toBe('development');
+    expect(problemsOf({ NODE_ENV: 'Production' })).toContainEqual(expect.stringMatching(/AUTH_TYPE=cookie .* refused with NODE_ENV=production/));
+    expect(problemsOf({ NODE_ENV: 'prod' })).toContain('NODE_ENV must be one of development, production, test (in any case; got "prod")');
+  });
+
+  it('seeds demo data by default only in cookie mode, and warns when a JWT mode seeds it', () => {
+    const key = { JWT_ALG: 'ES256', JWT_DECODE_KEY_B64: pemB64('ec') };
+    expect(loadConfig({}).database.seedDemoData).toBe(true);
+    expect(loadConfig({ ...local, ...key }).database.seedDemoData).toBe(false);
+    expect(loadConfig({ AUTH_TYPE: 'jwt_oidc', JWT_ISS: 'http://127.0.0.1:9000/', JWT_AUD: 'x' }).database.seedDemoData).toBe(false);
+    const seeded = loadConfig({ ...local, ...key, SEED_DEMO_DATA: 'true' });
+    expect(seeded.database.seedDemoData).toBe(true);
+    expect(seeded.warnings).toContainEqual(expect.stringMatching(/SEED_DEMO_DATA=true with AUTH_TYPE=jwt_local: .*"alice" is the demo admin/));
+    expect(loadConfig({}).warnings).toEqual([]);
+  });
+
+  it("warns about settings the mode ignores, a JWT_ALG that narrows jwt_oidc, and TRUST_PROXY=true", () => {
+    const oidc = loadConfig({ AUTH_TYPE: 'jwt_oidc', JWT_ISS: 'http://127.0.0.1:9000/', JWT_AUD: 'x', JWT_ALG: 'ES256', JWT_DECODE_KEY_B64: 'abc', COOKIE_SECRET: 'x'.repeat(40) });
+    expect(oidc.warnings).toContain('AUTH_TYPE=jwt_oidc ignores COOKIE_SECRET, JWT_DECODE_KEY_B64 (left over from another mode?)');
+    expect(oidc.warnings).toContainEqual(expect.stringMatching(/^JWT_ALG=ES256 accepts only these algorithms/));
+    expect(loadConfig({ JWT_ISS: 'x', SWAGGER_OAUTH_CLIENT_ID: 'y' }).warnings).toEqual(['AUTH_TYPE=cookie ignores JWT_ISS, SWAGGER_OAUTH_CLIENT_ID (left over from another mode?)']);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).warnings).toContainEqual(expect.stringMatching(/TRUST_PROXY=true believes X-Forwarded-For from anyone/));
+    expect(loadConfig({ TRUST_PROXY: '1' }).warnings).toEqual([]);
+  });
+
+  it('reads JWT_TYP and the extra key hosts of jwt_oidc', () => {
+    const config = loadConfig({ AUTH_TYPE: 'jwt_oidc', JWT_ISS: 'https://accounts.google.com', JWT_AUD: 'x', JWT_TYP: 'at+jwt', OIDC_JWKS_HOSTS: 'www.googleapis.com, Keys.Example.com' });
+    expect(config.auth).toMatchObject({ jwt: { type: 'at+jwt' }, oidc: { keyHosts: ['www.googleapis.com', 'keys.example.com'] } });
   });
 });

@@ -10,6 +10,8 @@ export type AuthType = (typeof AUTH_TYPES)[number];
 
 export interface JwtSettings {
   issuer: string;
+  /** The `typ` header every token must carry (JWT_TYP, e.g. `at+jwt`), or any. */
+  type: string | undefined;
   audiences: string[];
   algorithms: JwtAlgorithm[];
   rolesClaim: string;
@@ -24,12 +26,16 @@ export type AuthConfig =
   | {
       type: 'jwt_oidc';
       jwt: JwtSettings;
-      oidc: { timeoutMs: number; jwksCacheMaxAgeMs: number; jwksCooldownMs: number };
+      oidc: { timeoutMs: number; jwksCacheMaxAgeMs: number; jwksCooldownMs: number; keyHosts: string[] };
     };
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export interface AppConfig {
+  /** Settings that are valid but probably not what was meant: logged as warnings at start-up. */
+  warnings: string[];
   app: {
     nodeEnv: string;
     host: string;
@@ -126,6 +132,8 @@ const envSchema = z.object({
   JWT_ROLE_MAP: optional,
   JWT_REGION_CLAIM: optional,
   JWT_CLOCK_TOLERANCE_SECONDS: int('JWT_CLOCK_TOLERANCE_SECONDS', 0, 300, 5),
+  JWT_TYP: optional,
+  OIDC_JWKS_HOSTS: optional,
   OIDC_TIMEOUT_MS: int('OIDC_TIMEOUT_MS', 100, 30_000, 5000),
   JWKS_CACHE_MAX_AGE_SECONDS: int('JWKS_CACHE_MAX_AGE_SECONDS', 10, 86_400, 600),
   JWKS_COOLDOWN_SECONDS: int('JWKS_COOLDOWN_SECONDS', 1, 3600, 30),
@@ -167,7 +175,10 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
   }
   const env = parsed.data;
   const problems: string[] = [];
-  const nodeEnv = env.NODE_ENV ?? 'development';
+  const nodeEnv = (env.NODE_ENV ?? 'development').toLowerCase();
+  if (!(NODE_ENVS as readonly string[]).includes(nodeEnv)) {
+    problems.push(`NODE_ENV must be one of ${NODE_ENVS.join(', ')} (in any case; got "${env.NODE_ENV}")`);
+  }
   const host = env.HOST ?? '127.0.0.1';
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
   if (!isHttpUrl(publicUrl)) problems.push(`PUBLIC_URL must be an http(s) URL such as https://api.example.com (got "${env.PUBLIC_URL}")`);
@@ -192,7 +203,9 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
   if (env.BENCH_ROUTES && nodeEnv === 'production') problems.push('BENCH_ROUTES must not be set with NODE_ENV=production');
   const scopes = (env.OAUTH_SCOPES ?? 'openid profile email offline_access').split(/[\s,]+/).filter(Boolean);
   if (problems.length > 0 || !auth) throw new ConfigError(problems);
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
   return {
+    warnings: warningsFor(raw, auth.type, database.seedDemoData, trustProxy),
     app: {
       nodeEnv,
       host,
@@ -200,7 +213,7 @@ export function loadConfig(raw: Record<string, string | undefined>): AppConfig {
       publicUrl,
       privacyPolicyFile,
       logLevel: logLevel as AppConfig['app']['logLevel'],
-      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      trustProxy,
       shutdownDrainSec: env.SHUTDOWN_DRAIN_SECONDS,
       benchRoutes: env.BENCH_ROUTES ?? false,
     },
@@ -268,6 +281,7 @@ function authConfig(env: Env, nodeEnv: string, problems: string[]): AuthConfig |
   const roleMap = parseRoleMap(env.JWT_ROLE_MAP, problems);
   const jwt: JwtSettings = {
     issuer: issuer ?? '',
+    type: env.JWT_TYP,
     audiences,
     algorithms,
     rolesClaim: env.JWT_ROLES_CLAIM ?? 'roles',
@@ -296,6 +310,7 @@ function authConfig(env: Env, nodeEnv: string, problems: string[]): AuthConfig |
       timeoutMs: env.OIDC_TIMEOUT_MS,
       jwksCacheMaxAgeMs: env.JWKS_CACHE_MAX_AGE_SECONDS * 1000,
       jwksCooldownMs: env.JWKS_COOLDOWN_SECONDS * 1000,
+      keyHosts: (env.OIDC_JWKS_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
     },
   };
 }
@@ -337,6 +352,7 @@ function parseRoleMap(raw: string | undefined, problems: string[]): Map<string, 
 }
 
 function databaseConfig(env: Env, nodeEnv: string, problems: string[]): AppConfig['database'] {
+  const cookieMode = ['cookie', 'noop'].includes((env.AUTH_TYPE ?? 'cookie').toLowerCase());
   const url = env.DATABASE_URL;
   if (url !== undefined && !/^postgres(ql)?:\/\/./.test(url)) {
     problems.push('DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/rolegate');
@@ -350,7 +366,9 @@ function databaseConfig(env: Env, nodeEnv: string, problems: string[]): AppConfi
   return {
     url,
     dataDir: env.DATA_DIR ?? './data',
-    seedDemoData: env.SEED_DEMO_DATA ?? (url === undefined && !production),
+    // Demo users are only safe where anyone may sign in as anyone anyway: cookie mode. In
+    // the JWT modes a token with sub "alice" would be the seeded admin.
+    seedDemoData: env.SEED_DEMO_DATA ?? (url === undefined && !production && cookieMode),
     userCacheMs: env.USER_CACHE_SECONDS * 1000,
     statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
     poolSize: env.DATABASE_POOL_SIZE,
@@ -363,4 +381,32 @@ function parseTrustProxy(raw: string | undefined): boolean | number | string {
   if (/^(true|yes)$/i.test(raw)) return true;
   if (/^\d+$/.test(raw)) return Number(raw);
   return raw;
+}
+
+/** Settings each mode does not read: set anyway, they are most likely left over from another mode. */
+const MODE_SETTINGS = {
+  cookie: ['COOKIE_SECRET', 'COOKIE_SECURE', 'COOKIE_SESSION_TTL_SECONDS', 'ALLOW_COOKIE_AUTH_IN_PRODUCTION'],
+  jwt: ['JWT_ISS', 'JWT_AUD', 'JWT_ALG', 'JWT_ROLES_CLAIM', 'JWT_ROLE_MAP', 'JWT_REGION_CLAIM', 'JWT_CLOCK_TOLERANCE_SECONDS', 'JWT_TYP'],
+  jwt_local: ['JWT_DECODE_KEY_B64'],
+  jwt_oidc: ['OIDC_TIMEOUT_MS', 'JWKS_CACHE_MAX_AGE_SECONDS', 'JWKS_COOLDOWN_SECONDS', 'OIDC_JWKS_HOSTS', 'SWAGGER_OAUTH_CLIENT_ID'],
+} as const;
+
+function warningsFor(raw: Record<string, string | undefined>, type: AuthType, seeded: boolean, trustProxy: AppConfig['app']['trustProxy']): string[] {
+  const set = (name: string) => (raw[name] ?? '').trim() !== '';
+  const read: readonly string[] =
+    type === 'cookie' ? MODE_SETTINGS.cookie : [...MODE_SETTINGS.jwt, ...(type === 'jwt_local' ? MODE_SETTINGS.jwt_local : MODE_SETTINGS.jwt_oidc)];
+  const all = Object.values(MODE_SETTINGS).flat();
+  const ignored = all.filter((name) => set(name) && !read.includes(name));
+  const warnings: string[] = [];
+  if (ignored.length > 0) warnings.push(`AUTH_TYPE=${type} ignores ${ignored.join(', ')} (left over from another mode?)`);
+  if (type === 'jwt_oidc' && set('JWT_ALG')) {
+    warnings.push(`JWT_ALG=${raw.JWT_ALG} accepts only these algorithms; identity providers usually sign with RS256. Unset it to accept every asymmetric algorithm`);
+  }
+  if (type !== 'cookie' && seeded) {
+    warnings.push(`SEED_DEMO_DATA=true with AUTH_TYPE=${type}: the demo users exist, so a token whose sub is "alice" is the demo admin`);
+  }
+  if (trustProxy === true) {
+    warnings.push('TRUST_PROXY=true believes X-Forwarded-For from anyone, so any client can pick the address rate limits count; set the number of proxies in front (TRUST_PROXY=1) or their addresses');
+  }
+  return warnings;
 }

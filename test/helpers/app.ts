@@ -21,7 +21,8 @@ export interface TestApp {
  * guards, the Passport strategy and the database.
  */
 export async function createTestApp(env: Env, options: { logDestination?: DestinationStream; features?: Type[] } = {}): Promise<TestApp> {
-  const config = loadConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent', RATE_LIMIT_PER_USER: '0', RATE_LIMIT_PER_ANONYMOUS: '0', ...env });
+  // Demo data by default in every mode (only cookie mode seeds it by default): the suites read it.
+  const config = loadConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent', RATE_LIMIT_PER_USER: '0', RATE_LIMIT_PER_ANONYMOUS: '0', SEED_DEMO_DATA: 'true', ...env });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, options)] }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
   configureApp(app);

@@ -14,6 +14,8 @@ export class TestIssuer {
   mode: IssuerMode = 'up';
   /** Overrides the `issuer` the discovery document names (to test the mismatch check). */
   claimedIssuer: string | undefined;
+  /** Overrides the `jwks_uri` the discovery document names (to test where keys may come from). */
+  jwksUri: string | undefined;
   private server!: Server;
   private readonly sockets = new Set<Socket>();
   url = '';
@@ -52,7 +54,7 @@ export class TestIssuer {
     if (path === '/.well-known/openid-configuration') {
       this.json(res, {
         issuer: this.claimedIssuer ?? this.issuer,
-        jwks_uri: `${this.url}/jwks`,
+        jwks_uri: this.jwksUri ?? `${this.url}/jwks`,
         authorization_endpoint: `${this.url}/authorize`,
         token_endpoint: `${this.url}/token`,
       });

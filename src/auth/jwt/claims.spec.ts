@@ -8,6 +8,7 @@ const settings = {
   roleMap: new Map(),
   regionClaim: 'region',
   clockToleranceSec: 5,
+  type: undefined,
 };
 
 describe('readClaim', () => {

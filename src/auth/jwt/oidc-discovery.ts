@@ -13,7 +13,7 @@ export interface DiscoveryDocument {
  * The OpenID provider's discovery document, always read from
  * `<JWT_ISS>/.well-known/openid-configuration` (never from a URL in a token), with a
  * timeout, and trusted only when it names exactly the configured issuer (OIDC
- * Discovery §4.3). Fetched once; after a failure, callers get the same error without a
+ * Discovery §4.3) and keeps its keys on the issuer's host (or one of OIDC_JWKS_HOSTS). Fetched once; after a failure, callers get the same error without a
  * new request until the cooldown has passed.
  */
 export class OidcDiscovery {
@@ -25,6 +25,8 @@ export class OidcDiscovery {
     readonly issuer: string,
     private readonly timeoutMs: number,
     private readonly cooldownMs: number,
+    /** Hosts besides the issuer's that may serve its keys (OIDC_JWKS_HOSTS). */
+    private readonly keyHosts: readonly string[] = [],
   ) {}
 
   get(): Promise<DiscoveryDocument> {
@@ -61,6 +63,13 @@ export class OidcDiscovery {
       }
     }
     if (typeof doc.jwks_uri !== 'string') throw new Error('discovery has no jwks_uri');
+    // The keys decide who may sign in: take them only from the issuer's own host unless told
+    // otherwise, so a discovery document that was tampered with (or a misconfigured one)
+    // cannot point rolegate at someone else's keys.
+    const keyHost = new URL(doc.jwks_uri).hostname.toLowerCase();
+    if (keyHost !== new URL(this.issuer).hostname.toLowerCase() && !this.keyHosts.includes(keyHost)) {
+      throw new Error(`discovery jwks_uri is on ${keyHost}, not the issuer's host; add it to OIDC_JWKS_HOSTS if the provider keeps its keys there`);
+    }
     return doc as DiscoveryDocument;
   }
 }
