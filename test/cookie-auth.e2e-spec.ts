@@ -96,6 +96,21 @@ describe('AUTH_TYPE=cookie', () => {
     expect((res.headers['set-cookie'] as unknown as string[])[0]).toMatch(/^rolegate_session=;.*Expires=Thu, 01 Jan 1970/);
   });
 
+  it('ends the session on the server: a copy of the cookie kept from before sign-out is refused, other users and new sign-ins are not', async () => {
+    const kept = await login('dan');
+    const other = await login('erin');
+    const elsewhere = await login('dan'); // another browser of the same user
+    await t.http().get('/api/me').set('Cookie', kept).expect(200);
+    await t.http().post('/auth/logout').set('Cookie', kept).expect(204);
+    for (const cookie of [kept, elsewhere]) {
+      const res = await t.http().get('/api/me').set('Cookie', cookie).expect(401);
+      expect(res.body.message).toMatch(/signed out/);
+    }
+    await t.http().get('/api/me').set('Cookie', other).expect(200);
+    await t.http().get('/api/me').set('Cookie', await login('dan')).expect(200);
+    await t.http().post('/auth/logout').expect(204); // no session: nothing to end
+  });
+
   it('rejects unknown users and malformed sign-in bodies with 400', async () => {
     const unknown = await t.http().post('/auth/dev-login').send({ sub: 'mallory' }).expect(400);
     expect(unknown.body.message).toMatch(/sub must be one of the demo users: alice, bob/);

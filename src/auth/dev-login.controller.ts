@@ -1,8 +1,8 @@
-import { BadRequestException, Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Operation } from '../openapi/operation.decorator.js';
 import { PrincipalSchema } from '../openapi/schemas.js';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { ConfigService } from '../config/typed-config.js';
 import type { AppConfig } from '../config/config.schema.js';
@@ -10,7 +10,7 @@ import { DEMO_USERS, findDemoUser } from '../database/demo-users.js';
 import { toPrincipal, UsersService } from '../users/users.service.js';
 import { Public } from './decorators/access.decorator.js';
 import type { Principal } from './principal.js';
-import { SESSION_COOKIE } from './strategies/cookie.strategy.js';
+import { isSession, readSession, SESSION_COOKIE } from './strategies/cookie.strategy.js';
 
 const devLoginBody = z.strictObject({
   sub: z.string().min(1).max(64).describe(`A demo user: ${DEMO_USERS.map((u) => u.sub).join(', ')}`),
@@ -48,16 +48,19 @@ export class DevLoginController {
     if (!user) {
       throw new BadRequestException(`sub must be one of the demo users: ${DEMO_USERS.map((u) => u.sub).join(', ')}`);
     }
-    const exp = Math.floor(Date.now() / 1000) + this.cookie.ttlSec;
-    res.cookie(SESSION_COOKIE, { sub: user.sub, exp }, { ...this.cookieOptions(), signed: true, maxAge: this.cookie.ttlSec * 1000 });
+    const iat = Date.now();
+    const exp = Math.floor(iat / 1000) + this.cookie.ttlSec;
+    res.cookie(SESSION_COOKIE, { sub: user.sub, exp, iat }, { ...this.cookieOptions(), signed: true, maxAge: this.cookie.ttlSec * 1000 });
     return toPrincipal(user, { sub: user.sub, roles: [] }, 'cookie');
   }
 
   @Post('logout')
   @Public()
-  @Operation({ id: 'logout', summary: 'Sign out (cookie mode)', description: 'Clears the session cookie.', status: 204 })
+  @Operation({ id: 'logout', summary: 'Sign out (cookie mode)', description: "Clears the session cookie and ends the user's sessions on the server: cookies issued before stop working.", status: 204 })
   @HttpCode(204)
-  logout(@Res({ passthrough: true }) res: Response): void {
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    const session = readSession(req);
+    if (isSession(session) && session.exp > Date.now() / 1000) await this.users.signOut(session.sub);
     res.clearCookie(SESSION_COOKIE, this.cookieOptions());
   }
 

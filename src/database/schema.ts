@@ -20,6 +20,8 @@ export const users = pgTable('users', {
   tokenRoles: text('token_roles').array().notNull().default(sql`'{}'::text[]`),
   tokenRegion: text('token_region'),
   tokenRegionClaimed: boolean('token_region_claimed').notNull().default(false),
+  /** Cookie mode: when the user last signed out; session cookies issued before it are refused. */
+  signedOutAt: timestamp('signed_out_at', { withTimezone: true, precision: 3 }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => sortIndexes('users', t.id, {}, { created: t.createdAt, sub: t.sub }));

@@ -74,6 +74,12 @@ export class UsersService implements OnModuleInit {
     return this.table.list(user, q);
   }
 
+  /** Ends the user's cookie sessions issued until now (every instance hears of it through the users trigger). */
+  async signOut(sub: string): Promise<void> {
+    const [row] = await this.db.update(users).set({ signedOutAt: new Date() }).where(eq(users.sub, sub)).returning({ id: users.id });
+    if (row) this.cache.invalidate(row.id);
+  }
+
   /** Replaces the roles assigned inside rolegate; they apply from the user's next request. */
   async setRoles(user: Principal, id: string, roles: readonly AppRole[]) {
     const row = await this.table.update(user, id, { roles: APP_ROLES.filter((r) => roles.includes(r)) });

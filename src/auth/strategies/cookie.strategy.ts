@@ -10,18 +10,23 @@ import { RequestStrategy } from './request.strategy.js';
 
 export const SESSION_COOKIE = 'rolegate_session';
 
+export const readSession = (req: Request): unknown => (req.signedCookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
+
 interface Session {
   sub: string;
   exp: number;
+  /** When it was issued, in ms: a sign-out ends every session issued before it. */
+  iat?: number;
 }
 
-const isSession = (v: unknown): v is Session =>
+export const isSession = (v: unknown): v is Session =>
   typeof v === 'object' && v !== null && typeof (v as Session).sub === 'string' && Number.isFinite((v as Session).exp);
 
 /**
  * Mock sign-in for trying rolegate out: a demo user's name in an HMAC-signed, HttpOnly,
  * SameSite=Strict cookie with its own expiry. No cookie means 401, never a shared
- * default user; an unsigned, tampered or expired cookie is 401 as well.
+ * default user; an unsigned, tampered or expired cookie is 401 as well, and so is one
+ * issued before the user last signed out.
  */
 @Injectable()
 export class CookieStrategy extends PassportStrategy(RequestStrategy) {
@@ -35,12 +40,14 @@ export class CookieStrategy extends PassportStrategy(RequestStrategy) {
 
   async validate(req: Request): Promise<Principal> {
     const raw = (req.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
-    const signed = (req.signedCookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
+    const signed = readSession(req);
     if (signed === undefined && raw === undefined) throw new NotSignedIn('Not signed in');
     if (!isSession(signed)) throw new NotSignedIn('The session cookie is invalid');
     if (signed.exp <= Date.now() / 1000) throw new NotSignedIn('The session has expired');
     const user = await this.users.findBySub(signed.sub);
     if (!user) throw new NotSignedIn('The signed-in user no longer exists');
+    // Signing out ends the session on the server too: a copy of the cookie kept from before is refused.
+    if (user.signedOutAt && (signed.iat ?? 0) <= user.signedOutAt.getTime()) throw new NotSignedIn('The session has ended: signed out');
     return toPrincipal(user, { sub: user.sub, roles: [] }, 'cookie');
   }
 }
