@@ -31,12 +31,13 @@ describe('rolegate as a process', () => {
     expect(res.stderr).toMatch(/AUTH_TYPE=cookie .* refused with NODE_ENV=production/);
   });
 
-  /** Starts `npm start`'s entry point on a free port and resolves once it listens. */
-  async function startServer(env: Record<string, string>) {
-    const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: join(cwd, 'data'), ...env },
-    });
+  /** Starts `npm start`'s entry point (or `npm start` itself) on a free port and resolves once it listens. */
+  async function startServer(env: Record<string, string>, viaNpm = false) {
+    const settings = { PORT: '0', DATA_DIR: join(cwd, 'data'), ...env };
+    const child = viaNpm
+      ? // As a supervisor runs it; dist/ is built already (--ignore-scripts skips the build).
+        spawn('npm', ['start', '--silent', '--ignore-scripts'], { cwd: ROOT, env: { ...process.env, ...settings } })
+      : spawn(process.execPath, [join(ROOT, 'dist/main.js')], { cwd, env: { PATH: process.env.PATH ?? '', ...settings } });
     const out = { text: '' };
     child.stdout.on('data', (d: Buffer) => (out.text += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out.text += d.toString()));
@@ -70,6 +71,16 @@ describe('rolegate as a process', () => {
     const lines = out.text.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; level: number });
     expect(lines.some((l) => l.msg.startsWith('Listening on'))).toBe(true);
     expect(lines.some((l) => l.msg === 'request completed')).toBe(true);
+  });
+
+  it('npm start passes SIGTERM to the server, which shuts down gracefully (as under systemd, Docker or Kubernetes)', async () => {
+    const { child, url, out, exited } = await startServer({}, true);
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    child.kill('SIGTERM'); // to npm, not to the server
+    await exited;
+    const messages = out.text.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(messages).toEqual(expect.arrayContaining(['Shutting down on SIGTERM: not ready; draining for 0 s', 'Database closed (pglite)']));
+    await expect(fetch(`${url}/health`)).rejects.toThrow(); // nothing left listening
   });
 
   it('on SIGTERM reports not-ready, finishes requests in flight, then closes the database', async () => {
