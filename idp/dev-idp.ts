@@ -48,6 +48,12 @@ export interface DevIdpOptions {
 
 type OptionalSettings = 'gptClient' | 'swaggerClient' | 'mcpResource' | 'fetch';
 
+/** What `npm run idp` uses on loopback; refused anywhere else (see the constructor). */
+export const DEFAULT_PASSWORD = 'demo';
+export const DEFAULT_GPT_SECRET = 'rolegate-gpt-secret';
+
+export const isLoopbackUrl = (url: string) => /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(new URL(url).hostname);
+
 /** ChatGPT's callback URLs: `g-<id>` changes per GPT and when an Action is edited. */
 export const GPT_REDIRECT_PATTERNS = [
   'https://chat.openai.com/aip/g-*/oauth/callback',
@@ -183,7 +189,7 @@ export class DevIdp {
       port: 4000,
       rolesClaim: 'roles',
       regionClaim: 'region',
-      password: 'demo',
+      password: DEFAULT_PASSWORD,
       keyGraceSeconds: 3600,
       accessTokenTtlSeconds: 3600,
       adminToken: randomBytes(24).toString('base64url'),
@@ -191,6 +197,15 @@ export class DevIdp {
       ...options,
       issuer: options.issuer.replace(/\/+$/, ''),
     };
+    // Reachable from elsewhere (a tunnel, a public host), the documented defaults would let
+    // anyone sign in as a demo user, or act as the GPT client.
+    if (!isLoopbackUrl(this.options.issuer)) {
+      const defaults = [
+        this.options.password === DEFAULT_PASSWORD && 'the default password (set IDP_PASSWORD)',
+        this.options.gptClient?.secret === DEFAULT_GPT_SECRET && 'the default GPT client secret (set IDP_GPT_CLIENT_SECRET)',
+      ].filter(Boolean);
+      if (defaults.length > 0) throw new Error(`The issuer ${this.options.issuer} is not a loopback address: refusing to start with ${defaults.join(' and ')}`);
+    }
     this.provider = this.buildProvider();
   }
 
@@ -444,6 +459,12 @@ export class DevIdp {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Endpoint URLs always come from the issuer, never from what a client sends: oidc-provider
+    // builds them from Host and X-Forwarded-*, which are set here (behind a tunnel too).
+    const issuer = new URL(this.options.issuer);
+    req.headers.host = issuer.host;
+    req.headers['x-forwarded-host'] = issuer.host;
+    req.headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
     const url = new URL(req.url ?? '/', this.options.issuer);
     if (url.pathname.startsWith('/interaction/')) return this.interaction(req, res, url);
     if (url.pathname === '/admin/rotate-keys' && req.method === 'POST') return this.adminRotate(req, res);

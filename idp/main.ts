@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { DevIdp, MCP_REDIRECT_URIS } from './dev-idp.ts';
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_GPT_SECRET, DEFAULT_PASSWORD, DevIdp, isLoopbackUrl, MCP_REDIRECT_URIS } from './dev-idp.ts';
 
 /**
  * `npm run idp`: a development OpenID provider for rolegate on loopback. Settings (all optional):
@@ -16,17 +17,21 @@ import { DevIdp, MCP_REDIRECT_URIS } from './dev-idp.ts';
  */
 const env = process.env;
 const port = Number(env.IDP_PORT ?? 4000);
+const issuer = env.IDP_ISSUER ?? `http://localhost:${port}`;
+// Off loopback the defaults are refused: unless given, the password and secret are made up here and printed below.
+const loopback = isLoopbackUrl(issuer);
+const made = (value: string | undefined, fallback: string) => value ?? (loopback ? fallback : randomBytes(18).toString('base64url'));
 const rolegate = (env.IDP_ROLEGATE_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
 const idp = new DevIdp({
-  issuer: env.IDP_ISSUER ?? `http://localhost:${port}`,
+  issuer,
   host: env.IDP_HOST ?? '127.0.0.1',
   port,
   audience: env.IDP_AUDIENCE ?? rolegate,
   mcpResource: env.IDP_MCP_RESOURCE ?? `${rolegate}/mcp`,
   rolesClaim: env.IDP_ROLES_CLAIM ?? 'roles',
   regionClaim: env.IDP_REGION_CLAIM ?? 'region',
-  password: env.IDP_PASSWORD ?? 'demo',
-  gptClient: { id: env.IDP_GPT_CLIENT_ID ?? 'rolegate-gpt', secret: env.IDP_GPT_CLIENT_SECRET ?? 'rolegate-gpt-secret' },
+  password: made(env.IDP_PASSWORD, DEFAULT_PASSWORD),
+  gptClient: { id: env.IDP_GPT_CLIENT_ID ?? 'rolegate-gpt', secret: made(env.IDP_GPT_CLIENT_SECRET, DEFAULT_GPT_SECRET) },
   swaggerClient: {
     id: env.IDP_SWAGGER_CLIENT_ID ?? 'rolegate-swagger',
     redirectUri: env.IDP_SWAGGER_REDIRECT_URI ?? `${rolegate}/docs/oauth2-redirect.html`,

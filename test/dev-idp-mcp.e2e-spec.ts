@@ -8,7 +8,7 @@ import {
   type OAuthClientMetadata,
 } from '@modelcontextprotocol/client';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { DevIdp, isMcpRedirectUri } from '../idp/dev-idp.ts';
+import { DEFAULT_GPT_SECRET, DevIdp, isMcpRedirectUri } from '../idp/dev-idp.ts';
 import { MemoryClientProvider } from './helpers/mcp-oauth-client.js';
 import { Agent, authorize, signInAt, tokenRequest } from './helpers/oauth-flow.js';
 import { freePort } from './helpers/ports.js';
@@ -393,6 +393,21 @@ describe('development OpenID provider for MCP clients', () => {
       // Refused before oidc-provider saw it: the refresh token is not spent.
       const fine = await tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token! }, { id: client.client_id, method: 'none' });
       expect(fine.status).toBe(200);
+    });
+  });
+
+  describe('exposed beyond loopback', () => {
+    it('refuses to start off loopback with the default password or GPT client secret', () => {
+      expect(() => new DevIdp({ issuer: 'https://idp.example.net', audience: AUDIENCE })).toThrow(/not a loopback address: refusing to start with the default password/);
+      expect(() => new DevIdp({ issuer: 'https://idp.example.net', audience: AUDIENCE, password: 'long-and-random', gptClient: { id: 'g', secret: DEFAULT_GPT_SECRET } })).toThrow(
+        /refusing to start with the default GPT client secret/,
+      );
+      expect(() => new DevIdp({ issuer: 'https://idp.example.net', audience: AUDIENCE, password: 'long-and-random', gptClient: { id: 'g', secret: 'another-secret' } })).not.toThrow();
+    });
+
+    it('builds its endpoints from the issuer, whatever Host or X-Forwarded-Host a client sends', async () => {
+      const doc = (await (await fetch(`${issuer}/.well-known/openid-configuration`, { headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' } })).json()) as Record<string, string>;
+      for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'registration_endpoint']) expect(doc[endpoint].startsWith(`${issuer}/`)).toBe(true);
     });
   });
 
