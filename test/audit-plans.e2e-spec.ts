@@ -90,12 +90,12 @@ SELECT
   CASE WHEN u.n % 4 = 0 THEN 'gpt-actions' END,
   o.operation,
   o.resource,
-  CASE WHEN g % 200000 = 4242 THEN ARRAY['${RECORD.rare}'] ELSE '{}' END
+  (CASE WHEN g % 200000 = 4242 THEN ARRAY['${RECORD.rare}'] ELSE '{}' END
     || CASE WHEN r.x < 0.3 THEN ARRAY['${RECORD.hot}'] ELSE '{}' END
     || CASE WHEN r.y < 0.007 THEN ARRAY['${RECORD.warm}'] ELSE '{}' END
     || CASE WHEN r.z < 0.3 AND g <= ${Math.round((EVENTS * 30) / 365)} THEN ARRAY['${RECORD.formerlyHot}'] ELSE '{}' END
     || CASE WHEN r.z < 0.3 AND g > ${Math.round((EVENTS * 335) / 365)} THEN ARRAY['${RECORD.newlyHot}'] ELSE '{}' END
-    || ids.a,
+    || ids.a)::uuid[],
   CASE WHEN o.operation LIKE 'update%' AND s.status = 200 THEN '{"stage":{"from":"open","to":"won"}}'::jsonb END,
   CASE WHEN s.status = 200 AND o.operation LIKE 'create%' THEN 201 ELSE s.status END
 FROM generate_series(1, ${EVENTS}) g
@@ -281,7 +281,7 @@ interface Measured {
     // meet in a bitmap, the entries of both groups.
     const extra =
       c.bounded === 'record'
-        ? RECENT_EVENTS + 2 * Number((await explainer.query('SELECT count(*) FROM audit_events WHERE record_ids @> ARRAY[$1]', [c.query.recordId.toLowerCase()])).rows[0].count)
+        ? RECENT_EVENTS + 2 * Number((await explainer.query('SELECT count(*) FROM audit_events WHERE record_ids @> ARRAY[$1::uuid]', [c.query.recordId.toLowerCase()])).rows[0].count)
         : c.bounded === 'group'
           ? [
               ...(await Promise.all([

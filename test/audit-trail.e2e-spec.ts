@@ -347,7 +347,7 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
         ['since=yesterday', /since must be an ISO 8601 time/],
         ['operation=drop%20table', /operation must be an operationId/],
         ['resource=Deal!', /resource must be a resource name/],
-        ['recordId=' + 'x'.repeat(200), /recordId must be at most 128/],
+        ['recordId=' + 'x'.repeat(200), /recordId must be a UUID/],
         ['cursor=bogus', /cursor is not valid/],
         ['sort=status', /sort must be one of at, -at/],
         ['nope=1', /nope/],
@@ -419,13 +419,20 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
       const lostBefore = trail.lost;
       await query(`create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'audit storage refused for the test'; end $$`);
       await query(`create trigger refuse_audit before insert on audit_events for each row execute function refuse_audit()`);
+      const logged = logs.entries().length;
       try {
         await as('carol').get('/api/deals?limit=1').expect(200);
         await as('carol').get('/api/me').expect(200);
         await trail.flush();
         expect(trail.lost).toBe(lostBefore + 2);
-        const errors = logs.entries().filter((l) => l.context === 'AuditTrail' && l.level === 50);
-        expect(errors.at(-1)?.msg).toMatch(/^2 audit events lost \(\d+ since start\): the database refused them \(P0001 audit storage refused for the test\)$/);
+        // Reported as errors, each with its count and the driver's reason (the timer may have flushed one on its own).
+        const reports = logs
+          .entries()
+          .slice(logged)
+          .filter((l) => l.context === 'AuditTrail' && l.level === 50)
+          .map((l) => /^(\d+) audit events? lost \(\d+ since start\): the database refused them \(P0001 audit storage refused for the test\)$/.exec(String(l.msg)));
+        expect(reports.every(Boolean)).toBe(true);
+        expect(reports.reduce((sum, m) => sum + Number(m![1]), 0)).toBe(2);
         // A write whose event cannot be stored does not happen at all (and its 500 is lost too).
         const [deal] = await query(`select id, stage from deals where owner_id = '${ids.carol}' and stage <> 'lost' limit 1`);
         await as('carol').patch(`/api/deals/${deal.id}`, { stage: 'lost' }).expect(500);

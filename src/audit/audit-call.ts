@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
 import type { AuthType } from '../config/config.schema.js';
 import { isUuid } from '../common/params.js';
@@ -26,14 +27,15 @@ export interface AuditCall {
   recorded: boolean;
   /** False when AUDIT_TRAIL=false: the call is followed but leaves no event. */
   store: boolean;
-  /** Whether the operation's handler has started and settled: a client leaving meanwhile is recorded once it settles. */
-  handler: 'not started' | 'running' | 'settled';
-  /** What to do when the handler settles (record a client that left during a write that may still commit). */
-  afterHandler?: () => void;
+  /** True while the call's write transaction runs: a client leaving meanwhile is recorded once it has settled. */
+  writing: boolean;
+  /** What to do when the write settles (record a client that left, unless the write committed with its event). */
+  afterWrite?: () => void;
 }
 
 /** An event as stored: the columns of `audit_events`, as the batch insert reads them from JSON. */
 export interface AuditEventRecord {
+  id: string;
   at: string;
   request_id: string;
   user_id: string | null;
@@ -62,12 +64,13 @@ export const auditCalls = {
 };
 
 export function newAuditCall(requestId: string, client: AuditCall['client'], authType: AuthType, store: boolean): AuditCall {
-  return { at: new Date(), requestId, client, authType, successStatus: 200, recordIds: [], recorded: false, store, handler: 'not started' };
+  return { at: new Date(), requestId, client, authType, successStatus: 200, recordIds: [], recorded: false, store, writing: false };
 }
 
 /** The event a finished call leaves. Only these fields are kept: never a token, a cookie or a request body. */
 export function eventOf(call: AuditCall, user: Principal | undefined, status: number, changes: AuditChanges | null = null): AuditEventRecord {
   return {
+    id: timeOrderedId(call.at.getTime()),
     at: call.at.toISOString(),
     request_id: call.requestId,
     user_id: user?.id ?? null,
@@ -109,4 +112,29 @@ export function changesOf(before: Row | undefined, after: Row | undefined, field
     if (from !== to) changes[f] = { from: JSON.parse(from), to: JSON.parse(to) };
   }
   return changes;
+}
+
+/**
+ * The ids of the records an answer carries: a page's items, or one item. Whatever the
+ * handler returned is what the caller saw, so this holds for every operation, including
+ * those of resources added later.
+ */
+export function recordIdsOf(result: unknown): string[] | undefined {
+  if (typeof result !== 'object' || result === null) return undefined;
+  const { items, id } = result as { items?: unknown; id?: unknown };
+  if (Array.isArray(items)) return items.flatMap((item) => (isUuid(item?.id) ? [(item.id as string).toLowerCase()] : []));
+  return isUuid(id) ? [id.toLowerCase()] : undefined;
+}
+
+/**
+ * A UUID version 7: the time in its first 48 bits, so events are appended to the end of
+ * the primary key's index in arrival order instead of at random places (cheaper writes).
+ */
+export function timeOrderedId(ms: number): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(ms, 0, 6);
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -7,7 +7,7 @@ import type { Principal } from '../auth/principal.js';
 import { AUTH_TYPES } from '../config/config.schema.js';
 import { decodeCursor, encodeCursor, keyset, type Cursor } from '../common/keyset.js';
 import { listQuery, type Page } from '../common/list-query.js';
-import { isUuid, uuidFilter } from '../common/params.js';
+import { uuidFilter } from '../common/params.js';
 import type { Database } from '../database/database.client.js';
 import { InjectDb } from '../database/database.module.js';
 import { auditEvents, type AuditChanges } from '../database/schema.js';
@@ -22,7 +22,7 @@ export const auditQuery = listQuery(['at'], {
     .regex(/^[a-z][a-z0-9_]{0,39}$/, { message: 'resource must be a resource name such as deal' })
     .optional()
     .describe('Only calls about this resource: customer, deal, ticket, user or audit'),
-  recordId: z.string().min(1).max(128, { message: 'recordId must be at most 128 characters' }).optional().describe('Only calls that returned, wrote or asked for this record'),
+  recordId: uuidFilter('recordId', 'Only calls that returned, wrote or asked for this record'),
   operation: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, { message: 'operation must be an operationId such as updateDeal' })
@@ -116,7 +116,7 @@ export class AuditReader {
     if (q.recordId === undefined) {
       rows = await page(filters).limit(q.limit + 1);
     } else {
-      const recordId = isUuid(q.recordId) ? q.recordId.toLowerCase() : q.recordId;
+      const recordId = q.recordId.toLowerCase();
       // A record named by many events (the newest deal, on every first page) fills the page
       // from the first events in page order that match the other filters: a short scan of
       // the (at, id) index.

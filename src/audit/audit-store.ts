@@ -12,11 +12,11 @@ import { auditCalls, eventOf, type AuditEventRecord } from './audit-call.js';
  */
 export async function insertEvents(db: Database, events: readonly AuditEventRecord[]): Promise<void> {
   await db.execute(sql`
-    INSERT INTO audit_events (at, request_id, user_id, sub, roles, auth_type, client, client_id, operation, resource, record_ids, changes, status)
-    SELECT at, request_id, user_id, sub, roles, auth_type, client, client_id, operation, resource, record_ids, changes, status
+    INSERT INTO audit_events (id, at, request_id, user_id, sub, roles, auth_type, client, client_id, operation, resource, record_ids, changes, status)
+    SELECT id, at, request_id, user_id, sub, roles, auth_type, client, client_id, operation, resource, record_ids, changes, status
     FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS e(
-      at timestamptz, request_id text, user_id uuid, sub text, roles text[], auth_type text, client text,
-      client_id text, operation text, resource text, record_ids text[], changes jsonb, status smallint)`);
+      id uuid, at timestamptz, request_id text, user_id uuid, sub text, roles text[], auth_type text, client text,
+      client_id text, operation text, resource text, record_ids uuid[], changes jsonb, status smallint)`);
 }
 
 /** What a write did: its result for the caller, the record it wrote and what changed. */
@@ -38,16 +38,22 @@ export async function auditedTransaction<T>(db: Database, user: Principal, work:
   if (!call) throw new Error('a write outside an audited call: open one with AuditTrail.begin and auditCalls.run');
   // The client left before the handler started and was recorded as such (499): the write it asked for does not happen.
   if (call.recorded) throw new HttpException('the client left before the write', 499);
-  const written = await db.transaction(async (tx) => {
-    const done = await work(tx as unknown as Database);
-    if (done && call.store) {
-      await insertEvents(tx as unknown as Database, [eventOf({ ...call, recordIds: [done.recordId] }, user, call.successStatus, done.changes)]);
+  call.writing = true;
+  try {
+    const written = await db.transaction(async (tx) => {
+      const done = await work(tx as unknown as Database);
+      if (done && call.store) {
+        await insertEvents(tx as unknown as Database, [eventOf({ ...call, recordIds: [done.recordId] }, user, call.successStatus, done.changes)]);
+      }
+      return done;
+    });
+    if (written) {
+      call.recordIds = [written.recordId];
+      call.recorded = true;
     }
-    return done;
-  });
-  if (written) {
-    call.recordIds = [written.recordId];
-    call.recorded = true;
+    return written?.result;
+  } finally {
+    call.writing = false;
+    call.afterWrite?.();
   }
-  return written?.result;
 }

@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Principal } from '../auth/principal.js';
 import type { AppConfig, AuthType } from '../config/config.schema.js';
 import { ConfigService } from '../config/typed-config.js';
-import { auditCalls } from './audit-call.js';
+import { auditCalls, recordIdsOf } from './audit-call.js';
 import { AuditTrail } from './audit-trail.js';
 
 /** What a client that left before the answer was sent gets recorded with (nginx's "client closed request"). */
@@ -14,8 +14,9 @@ export const CLIENT_CLOSED = 499;
  * is sent, whatever the status: 401, 403, 404 and 429 refusals included. The guards name
  * the operation (audit-label.guard.ts); a request that reached none (an unknown path, a
  * body that is not JSON) touched no data and leaves no event. A write's event is already
- * stored with the write. A client that leaves while its handler runs is recorded (499)
- * once the handler settles, and not at all if its write committed.
+ * stored with the write. A client that leaves is recorded with 499, once its write has
+ * settled if one was under way (and not at all if the write committed); a write that had
+ * not started by then does not happen (audit-store.ts).
  */
 @Injectable()
 export class AuditMiddleware implements NestMiddleware {
@@ -35,8 +36,15 @@ export class AuditMiddleware implements NestMiddleware {
       res.off('close', done);
       const answered = res.writableFinished;
       const end = () => this.trail.end(call, req.user as Principal | undefined, answered ? res.statusCode : CLIENT_CLOSED);
-      if (!answered && call.handler === 'running') call.afterHandler = end;
+      if (!answered && call.writing) call.afterWrite = end;
       else end();
+    };
+    // The records an answer carries, read from what is sent (cheaper than an interceptor on every route).
+    const json = res.json.bind(res);
+    res.json = (body?: unknown) => {
+      const ids = recordIdsOf(body);
+      if (ids) call.recordIds = ids;
+      return json(body);
     };
     res.on('finish', done);
     res.on('close', done);

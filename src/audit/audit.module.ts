@@ -1,9 +1,7 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditController } from './audit.controller.js';
 import { AuditMiddleware } from './audit.middleware.js';
 import { AuditReader } from './audit-reader.js';
-import { AuditRecordsInterceptor } from './audit-records.interceptor.js';
 import { AuditRetention } from './audit-retention.js';
 import { AuditTrail } from './audit-trail.js';
 
@@ -16,7 +14,7 @@ import { AuditTrail } from './audit-trail.js';
  */
 @Module({
   controllers: [AuditController],
-  providers: [AuditTrail, AuditRetention, AuditReader, { provide: APP_INTERCEPTOR, useClass: AuditRecordsInterceptor }],
+  providers: [AuditTrail, AuditRetention, AuditReader],
   exports: [AuditTrail],
 })
 export class AuditModule implements NestModule {

@@ -137,6 +137,7 @@ export type AuditChanges = Record<string, { from: unknown; to: unknown }>;
 export const auditEvents = pgTable(
   'audit_events',
   {
+    /** Time-ordered (UUID v7, made by rolegate), so new events go to the end of the index. */
     id: uuid('id').primaryKey().defaultRandom(),
     /** When rolegate received the call. */
     at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
@@ -152,7 +153,7 @@ export const auditEvents = pgTable(
     operation: text('operation').notNull(),
     resource: text('resource').notNull(),
     /** Ids of the records returned (a page's ids) or written, or asked for by id. */
-    recordIds: text('record_ids').array().notNull(),
+    recordIds: uuid('record_ids').array().notNull(),
     changes: jsonb('changes').$type<AuditChanges>(),
     status: smallint('status').notNull(),
   },

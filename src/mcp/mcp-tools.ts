@@ -1,8 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import { McpServer, type CallToolResult } from '@modelcontextprotocol/server';
-import { auditCalls, labelCall } from '../audit/audit-call.js';
-import { recordIdsOf } from '../audit/audit-records.interceptor.js';
+import { auditCalls, labelCall, recordIdsOf } from '../audit/audit-call.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { refusalOf } from '../auth/guards/roles.guard.js';
 import { asHttpException } from '../common/http-answer.js';
