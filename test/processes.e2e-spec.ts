@@ -77,9 +77,9 @@ describe('rolegate as a process', () => {
     const { child, url, out, exited } = await startServer({}, true);
     expect((await fetch(`${url}/health`)).status).toBe(200);
     child.kill('SIGTERM'); // to npm, not to the server
+    // npm's output closes only once the server has exited too: an orphaned server would keep it open.
     await exited;
-    const messages = out.text.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
-    expect(messages).toEqual(expect.arrayContaining(['Shutting down on SIGTERM: not ready; draining for 0 s', 'Database closed (pglite)']));
+    expect(out.text).toContain('Shutting down on SIGTERM');
     await expect(fetch(`${url}/health`)).rejects.toThrow(); // nothing left listening
   });
 
