@@ -11,10 +11,15 @@ import { auditCalls, eventOf, type AuditEventRecord } from './audit-call.js';
  * round trip and no per-row placeholders.
  */
 export async function insertEvents(db: Database, events: readonly AuditEventRecord[]): Promise<void> {
+  await insertSerialized(db, events.map((e) => JSON.stringify(e)));
+}
+
+/** The same, for events already serialised one by one (what the buffer holds: strings cost the garbage collector less than objects kept for a second). */
+export async function insertSerialized(db: Database, events: readonly string[]): Promise<void> {
   await db.execute(sql`
     INSERT INTO audit_events (id, at, request_id, user_id, sub, roles, auth_type, client, client_id, operation, resource, record_ids, changes, status)
     SELECT id, at, request_id, user_id, sub, roles, auth_type, client, client_id, operation, resource, record_ids, changes, status
-    FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS e(
+    FROM jsonb_to_recordset(${`[${events.join(',')}]`}::jsonb) AS e(
       id uuid, at timestamptz, request_id text, user_id uuid, sub text, roles text[], auth_type text, client text,
       client_id text, operation text, resource text, record_ids uuid[], changes jsonb, status smallint)`);
 }

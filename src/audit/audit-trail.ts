@@ -6,7 +6,7 @@ import type { DatabaseHandle } from '../database/database.client.js';
 import { DATABASE_HANDLE } from '../database/database.module.js';
 import { DatabaseUnavailable, driverReason, httpErrorFor } from '../database/database-errors.js';
 import { eventOf, newAuditCall, type AuditCall, type AuditEventRecord } from './audit-call.js';
-import { insertEvents } from './audit-store.js';
+import { insertSerialized } from './audit-store.js';
 
 /** Events per INSERT; a fuller buffer is written at once instead of waiting for the timer. */
 const BATCH = 1000;
@@ -26,7 +26,8 @@ const SPLITS = 4;
 export class AuditTrail implements OnModuleInit {
   private readonly logger = new Logger(AuditTrail.name);
   private readonly settings: AppConfig['audit'];
-  private buffer: AuditEventRecord[] = [];
+  /** Events waiting, serialised, each with whether its caller was anonymous. */
+  private buffer: Array<{ json: string; anonymous: boolean }> = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
@@ -83,7 +84,7 @@ export class AuditTrail implements OnModuleInit {
     if (this.closed || this.buffer.length >= capacity) {
       return this.lose(1, this.closed ? 'rolegate is shutting down' : `${capacity} events were waiting (AUDIT_BUFFER_EVENTS)`);
     }
-    this.buffer.push(event);
+    this.buffer.push({ json: JSON.stringify(event), anonymous: event.user_id === null });
     if (event.user_id === null) this.anonymous++;
     if (this.buffer.length >= Math.min(BATCH, capacity / 2)) void this.flush();
   }
@@ -107,7 +108,7 @@ export class AuditTrail implements OnModuleInit {
   private async writeAll(): Promise<void> {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, BATCH);
-      this.anonymous -= batch.filter((e) => e.user_id === null).length;
+      this.anonymous -= batch.filter((e) => e.anonymous).length;
       try {
         await this.store(batch, SPLITS);
       } catch (err) {
@@ -117,7 +118,7 @@ export class AuditTrail implements OnModuleInit {
         const room = Math.max(0, this.settings.bufferEvents - this.buffer.length);
         const kept = batch.slice(0, room);
         this.buffer.unshift(...kept);
-        this.anonymous += kept.filter((e) => e.user_id === null).length;
+        this.anonymous += kept.filter((e) => e.anonymous).length;
         if (batch.length > room) this.lose(batch.length - room, `${reason} and the buffer is full`);
         if (!this.waiting) this.logger.warn(`Audit events wait in memory: ${reason}`);
         this.waiting = true;
@@ -133,9 +134,9 @@ export class AuditTrail implements OnModuleInit {
    * bad event does not take a thousand good ones with it. Throws when the database is
    * unreachable, so the caller keeps the events.
    */
-  private async store(batch: AuditEventRecord[], splits: number): Promise<void> {
+  private async store(batch: Array<{ json: string }>, splits: number): Promise<void> {
     try {
-      await insertEvents(this.database.db, batch);
+      await insertSerialized(this.database.db, batch.map((e) => e.json));
     } catch (err) {
       if (httpErrorFor(err) instanceof DatabaseUnavailable) throw err;
       if (splits === 0 || batch.length === 1) return this.lose(batch.length, `the database refused them (${driverReason(err)})`);
