@@ -44,7 +44,7 @@ export class McpController implements OnApplicationShutdown {
   async handle(@CurrentUser() user: Principal, @Req() req: WithCaller, @Res() res: Response): Promise<void> {
     // One message per request (JSON-RPC batches left MCP in 2025-06-18): each tool call then
     // passes the rate limiter on its own, and is one request in the logs.
-    const refusal = refusalOf(req.body);
+    const refusal = refusedMessage(req.body);
     if (refusal) {
       res.status(400).json({ jsonrpc: '2.0', id: null, error: refusal });
       return;
@@ -67,7 +67,7 @@ const MAX_DEPTH = 64;
  * streams (the tools never change, and an open stream would hold a connection and keep
  * shutdown waiting), and JSON nested deeper than any MCP message is.
  */
-function refusalOf(body: unknown): { code: number; message: string } | undefined {
+function refusedMessage(body: unknown): { code: number; message: string } | undefined {
   if (Array.isArray(body)) return { code: -32600, message: 'JSON-RPC batches are not accepted: send one message per request' };
   if ((body as { method?: unknown } | null)?.method === 'subscriptions/listen') return { code: -32601, message: 'subscriptions/listen is not offered: the tools never change' };
   if (depthOf(body) > MAX_DEPTH) return { code: -32600, message: `the message nests deeper than ${MAX_DEPTH} levels` };
