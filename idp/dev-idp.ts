@@ -33,6 +33,8 @@ export interface DevIdpOptions {
   swaggerClient?: { id: string; redirectUri: string };
   /** How long a rotated-out signing key stays published. */
   keyGraceSeconds?: number;
+  /** What time it is (milliseconds): tests move it past the grace period instead of waiting. */
+  clock?: { now(): number };
   accessTokenTtlSeconds?: number;
   /** Bearer token for POST /admin/rotate-keys. */
   adminToken?: string;
@@ -177,7 +179,6 @@ export class DevIdp {
   /** Consent given, per user, client and redirect URI (kept across key rotations). */
   private readonly approvals = new Map<string, Approval>();
   private server: Server | undefined;
-  private retireTimer: NodeJS.Timeout | undefined;
   /** JWKS documents served, so tests can see how often relying parties fetch keys. */
   jwksRequests = 0;
   /** Clients registered at the registration endpoint. */
@@ -191,6 +192,7 @@ export class DevIdp {
       regionClaim: 'region',
       password: DEFAULT_PASSWORD,
       keyGraceSeconds: 3600,
+      clock: { now: () => Date.now() },
       accessTokenTtlSeconds: 3600,
       adminToken: randomBytes(24).toString('base64url'),
       clientIdMetadataDocuments: true,
@@ -211,6 +213,7 @@ export class DevIdp {
 
   /** Public keys currently published (for tests and the admin endpoint). */
   get publishedKids(): string[] {
+    this.retireKeys();
     return this.keys.map((k) => k.jwk.kid as string);
   }
 
@@ -231,7 +234,6 @@ export class DevIdp {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.retireTimer);
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -243,23 +245,18 @@ export class DevIdp {
    * provider instance), and so do the users' consents.
    */
   rotateKeys(): { kid: string; published: string[] } {
-    const retireAt = Date.now() + this.options.keyGraceSeconds * 1000;
+    const retireAt = this.options.clock.now() + this.options.keyGraceSeconds * 1000;
     this.keys = [newSigningKey(), ...this.keys.map((k) => ({ ...k, retireAt: k.retireAt ?? retireAt }))];
     this.provider = this.buildProvider();
-    this.scheduleRetirement();
     return { kid: this.keys[0].jwk.kid as string, published: this.publishedKids };
   }
 
-  private scheduleRetirement(): void {
-    clearTimeout(this.retireTimer);
-    const next = Math.min(...this.keys.map((k) => k.retireAt ?? Infinity));
-    if (!Number.isFinite(next)) return;
-    this.retireTimer = setTimeout(() => {
-      this.keys = this.keys.filter((k) => (k.retireAt ?? Infinity) > Date.now());
-      this.provider = this.buildProvider();
-      this.scheduleRetirement();
-    }, Math.max(0, next - Date.now()));
-    this.retireTimer.unref();
+  /** Stops publishing keys whose grace period has ended; checked on every request, so no timer runs. */
+  private retireKeys(): void {
+    const now = this.options.clock.now();
+    if (this.keys.every((k) => (k.retireAt ?? Infinity) > now)) return;
+    this.keys = this.keys.filter((k) => (k.retireAt ?? Infinity) > now);
+    this.provider = this.buildProvider();
   }
 
   private buildProvider(): Provider {
@@ -459,6 +456,7 @@ export class DevIdp {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.retireKeys();
     // Endpoint URLs always come from the issuer, never from what a client sends: oidc-provider
     // builds them from Host and X-Forwarded-*, which are set here (behind a tunnel too).
     const issuer = new URL(this.options.issuer);

@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { sql } from 'drizzle-orm';
 import { DevIdp } from '../idp/dev-idp.ts';
 import type { Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { FakeClock } from './helpers/clock.js';
 import { authorize, tokenRequest } from './helpers/oauth-flow.js';
 import { idsOf } from './helpers/databases.js';
 import { freePort } from './helpers/ports.js';
@@ -22,13 +22,15 @@ describe('development OpenID provider with rolegate in jwt_oidc mode', () => {
   let issuer: string;
   let t: TestApp;
   let db: Database;
+  /** rolegate's and the provider's time: moved past the JWKS cooldown and the key grace period. */
+  const clock = new FakeClock();
 
   beforeAll(async () => {
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
-    idp = new DevIdp({ issuer, port, audience: AUDIENCE, gptClient: GPT, password: 'secret-pass', keyGraceSeconds: 4 });
+    idp = new DevIdp({ issuer, port, audience: AUDIENCE, gptClient: GPT, password: 'secret-pass', keyGraceSeconds: 4, clock });
     await idp.listen();
-    t = await createTestApp({ AUTH_TYPE: 'jwt_oidc', JWT_ISS: issuer, JWT_AUD: AUDIENCE, JWKS_COOLDOWN_SECONDS: '1', OIDC_TIMEOUT_MS: '2000' });
+    t = await createTestApp({ AUTH_TYPE: 'jwt_oidc', JWT_ISS: issuer, JWT_AUD: AUDIENCE, JWKS_COOLDOWN_SECONDS: '1', OIDC_TIMEOUT_MS: '2000' }, { clock });
     db = t.app.get<Database>(DATABASE);
   });
   afterAll(async () => {
@@ -96,7 +98,7 @@ describe('development OpenID provider with rolegate in jwt_oidc mode', () => {
 
     const rotated = idp.rotateKeys();
     expect(rotated.published).toEqual([rotated.kid, oldKid]);
-    await sleep(1100); // rolegate's JWKS cooldown in this test
+    clock.advance(1000); // rolegate's JWKS cooldown in this test
     const fetches = idp.jwksRequests;
     const refresh = await tokenRequest(issuer, { grant_type: "refresh_token", refresh_token: before.refresh_token! }, { ...GPT, method: "post" });
     expect([refresh.status, refresh.body.error]).toEqual([200, undefined]);
@@ -108,7 +110,9 @@ describe('development OpenID provider with rolegate in jwt_oidc mode', () => {
     expect(idp.jwksRequests).toBe(fetches + 1);
     await api(before.access_token, '/api/me').expect(200);
 
-    await sleep(4200); // the grace period ends: the old key is no longer published
+    clock.advance(2999); // the grace period (4 s) has not ended yet
+    expect(idp.publishedKids).toEqual([rotated.kid, oldKid]);
+    clock.advance(1); // now it has: the old key is no longer published
     expect(idp.publishedKids).toEqual([rotated.kid]);
     const jwks = (await (await fetch(`${issuer}/jwks`)).json()) as { keys: Array<{ kid: string }> };
     expect(jwks.keys.map((k) => k.kid)).toEqual([rotated.kid]);

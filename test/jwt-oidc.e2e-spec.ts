@@ -1,29 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { FakeClock } from './helpers/clock.js';
+import { eventually } from './helpers/eventually.js';
 import { TestIssuer } from './helpers/oidc-issuer.js';
 import { AUDIENCE, makeKey, mint, type TestKey } from './helpers/tokens.js';
 
+/** OIDC_TIMEOUT_MS: generous (a busy machine must not time out), 1 s where a test waits one out. */
 const oidcEnv = (issuer: TestIssuer, extra: Record<string, string> = {}) => ({
   AUTH_TYPE: 'jwt_oidc',
   JWT_ISS: issuer.issuer,
   JWT_AUD: AUDIENCE,
-  OIDC_TIMEOUT_MS: '1000',
+  OIDC_TIMEOUT_MS: '5000',
   JWKS_COOLDOWN_SECONDS: '1',
   ...extra,
 });
 
 /** Waits until rolegate's start-up key fetch has reached the issuer. */
-async function warmedUp(issuer: TestIssuer): Promise<void> {
-  for (let i = 0; i < 100 && issuer.hits.jwks === 0; i++) await sleep(20);
-  expect(issuer.hits.jwks).toBe(1);
-}
+const warmedUp = (issuer: TestIssuer) => eventually(async () => expect(issuer.hits.jwks).toBe(1));
+
+/** JWKS_COOLDOWN_SECONDS above, in the milliseconds a FakeClock moves by. */
+const COOLDOWN_MS = 1000;
 
 describe('AUTH_TYPE=jwt_oidc against an issuer on loopback', () => {
   let issuer: TestIssuer;
   let rsa: TestKey;
   let ec: TestKey;
   let t: TestApp;
+  const clock = new FakeClock();
   const me = async (token: string) => t.http().get('/api/me').set('Authorization', `Bearer ${token}`);
   const iss = () => ({ iss: issuer.issuer });
 
@@ -32,7 +35,7 @@ describe('AUTH_TYPE=jwt_oidc against an issuer on loopback', () => {
     rsa = await makeKey('RS256');
     ec = await makeKey('ES256');
     issuer.keys = [rsa.jwk!, ec.jwk!];
-    t = await createTestApp(oidcEnv(issuer, { JWT_CLOCK_TOLERANCE_SECONDS: '0' }));
+    t = await createTestApp(oidcEnv(issuer, { JWT_CLOCK_TOLERANCE_SECONDS: '0' }), { clock });
     await warmedUp(issuer);
   });
   afterAll(async () => {
@@ -60,7 +63,7 @@ describe('AUTH_TYPE=jwt_oidc against an issuer on loopback', () => {
   });
 
   it('picks up a rotated key with one JWKS fetch', async () => {
-    await sleep(1100); // past the cooldown of the previous fetch
+    clock.advance(COOLDOWN_MS); // past the cooldown of the previous fetch
     const before = issuer.hits.jwks;
     const next = await makeKey('RS256');
     issuer.keys = [next.jwk!, ec.jwk!];
@@ -70,82 +73,96 @@ describe('AUTH_TYPE=jwt_oidc against an issuer on loopback', () => {
     expect(issuer.hits.jwks).toBe(before + 1);
   });
 
-  it('bounds JWKS fetches under a flood of random kids', async () => {
-    await sleep(1100);
+  it('bounds JWKS fetches under a flood of random kids: one per cooldown', async () => {
+    const flood = async (n: number) => {
+      const tokens = await Promise.all(Array.from({ length: n }, async () => mint(await makeKey('ES256', randomUUID()), iss())));
+      return Promise.all(tokens.map(async (token) => (await me(token)).status));
+    };
+    clock.advance(COOLDOWN_MS);
     const before = issuer.hits.jwks;
-    const started = Date.now();
-    let statuses: number[] = [];
-    while (Date.now() - started < 2500) {
-      const batch = await Promise.all(
-        Array.from({ length: 25 }, async () => (await me(await mint(await makeKey('ES256', randomUUID()), iss()))).status),
-      );
-      statuses = statuses.concat(batch);
-    }
-    const elapsedSec = (Date.now() - started) / 1000;
-    expect(new Set(statuses)).toEqual(new Set([401]));
-    expect(statuses.length).toBeGreaterThan(50);
-    // One fetch per one-second cooldown at most.
-    expect(issuer.hits.jwks - before).toBeGreaterThanOrEqual(1);
-    expect(issuer.hits.jwks - before).toBeLessThanOrEqual(Math.ceil(elapsedSec) + 1);
+    expect(new Set([...(await flood(30)), ...(await flood(30))])).toEqual(new Set([401]));
+    expect(issuer.hits.jwks - before).toBe(1); // the first unknown kid fetched; the other 59 waited out the cooldown
+
+    clock.advance(COOLDOWN_MS - 1);
+    expect(new Set(await flood(10))).toEqual(new Set([401]));
+    expect(issuer.hits.jwks - before).toBe(1);
+    clock.advance(1);
+    expect(new Set(await flood(30))).toEqual(new Set([401]));
+    expect(issuer.hits.jwks - before).toBe(2);
   });
 
   it('stops accepting an already verified token once its key leaves the key set, or once it expires', async () => {
-    await sleep(1100);
+    clock.advance(COOLDOWN_MS);
     const old = await makeKey('ES256');
     issuer.keys = [...issuer.keys, old.jwk!];
     const cached = await mint(old, { ...iss(), sub: 'bob' });
     expect((await me(cached)).status).toBe(200); // fetches the set with the new key
     expect((await me(cached)).status).toBe(200); // served from the verified-token cache
-    const shortLived = await mint(ec, { ...iss(), sub: 'bob', exp: Math.floor(Date.now() / 1000) + 2 });
+    const shortLived = await mint(ec, { ...iss(), sub: 'bob', exp: Math.floor(clock.now() / 1000) + 2 });
     expect((await me(shortLived)).status).toBe(200);
 
     issuer.keys = issuer.keys.filter((k) => k.kid !== old.kid);
-    await sleep(1100);
+    clock.advance(COOLDOWN_MS);
     const newcomer = await makeKey('ES256');
     issuer.keys = [...issuer.keys, newcomer.jwk!];
     expect((await me(await mint(newcomer, iss()))).status).toBe(200); // refreshes the set: the old key is gone
     expect((await me(cached)).status).toBe(401);
 
-    await sleep(2100 - 1100);
-    expect((await me(shortLived)).status).toBe(401);
-  });
-
-  it('keeps cached keys working through an outage; an unknown key fails cleanly', async () => {
-    const known = await mint(ec, { ...iss(), sub: 'frank' });
-    for (const mode of ['error', 'hang', 'stall'] as const) {
-      issuer.mode = mode;
-      await sleep(1100);
-      expect((await me(known)).status).toBe(200);
-      const started = Date.now();
-      const unknown = await me(await mint(await makeKey('ES256'), iss()));
-      expect(unknown.status).toBe(401);
-      expect(Date.now() - started).toBeLessThan(3000);
-    }
-    issuer.mode = 'up';
-    // and it recovers: the next unknown key is fetched once the issuer answers again
-    await sleep(1100);
-    const next = await makeKey('ES256');
-    issuer.keys = [...issuer.keys, next.jwk!];
-    expect((await me(await mint(next, iss()))).status).toBe(200);
+    expect((await me(shortLived)).status).toBe(200); // not expired yet
+    clock.advance(2000);
+    const expired = await me(shortLived);
+    expect(expired.status).toBe(401);
+    expect(expired.headers['www-authenticate']).toMatch(/error_description="token has expired"/);
   });
 });
 
 describe('jwt_oidc when the issuer cannot be used', () => {
-  it('answers 503 with Retry-After within seconds when the issuer hangs from the start', async () => {
+  it('keeps cached keys working through an outage; an unknown key fails cleanly', async () => {
+    const issuer = await new TestIssuer().start();
+    const key = await makeKey('ES256');
+    issuer.keys = [key.jwk!];
+    const clock = new FakeClock();
+    const t = await createTestApp(oidcEnv(issuer, { OIDC_TIMEOUT_MS: '1000' }), { clock });
+    const me = async (token: string) => t.http().get('/api/me').set('Authorization', `Bearer ${token}`);
+    try {
+      await warmedUp(issuer);
+      const known = await mint(key, { iss: issuer.issuer, sub: 'frank' });
+      for (const mode of ['error', 'hang', 'stall'] as const) {
+        issuer.mode = mode;
+        clock.advance(COOLDOWN_MS);
+        const before = issuer.hits.jwks;
+        expect((await me(known)).status).toBe(200);
+        // a hanging or stalling issuer is cut off by OIDC_TIMEOUT_MS: the answer comes, and it is 401
+        const unknown = await me(await mint(await makeKey('ES256'), { iss: issuer.issuer }));
+        expect([unknown.status, issuer.hits.jwks - before]).toEqual([401, 1]);
+      }
+      issuer.mode = 'up';
+      // and it recovers: the next unknown key is fetched once the issuer answers again
+      clock.advance(COOLDOWN_MS);
+      const next = await makeKey('ES256');
+      issuer.keys = [...issuer.keys, next.jwk!];
+      expect((await me(await mint(next, { iss: issuer.issuer }))).status).toBe(200);
+    } finally {
+      await t.close();
+      await issuer.stop();
+    }
+  });
+
+  it('answers 503 with Retry-After when the issuer hangs from the start, and recovers after the cooldown', async () => {
     const issuer = await new TestIssuer().start();
     issuer.mode = 'hang';
     const key = await makeKey('RS256');
-    const t = await createTestApp(oidcEnv(issuer));
+    const clock = new FakeClock();
+    const t = await createTestApp(oidcEnv(issuer, { OIDC_TIMEOUT_MS: '1000' }), { clock });
     try {
       const token = await mint(key, { iss: issuer.issuer });
-      const started = Date.now();
       const res = await t.http().get('/api/me').set('Authorization', `Bearer ${token}`);
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBe('1');
-      expect(Date.now() - started).toBeLessThan(3000);
       issuer.mode = 'up';
       issuer.keys = [key.jwk!];
-      await sleep(1100);
+      expect((await t.http().get('/api/me').set('Authorization', `Bearer ${token}`)).status).toBe(503); // still cooling down
+      clock.advance(COOLDOWN_MS);
       expect((await t.http().get('/api/me').set('Authorization', `Bearer ${token}`)).status).toBe(200);
     } finally {
       await t.close();

@@ -6,6 +6,7 @@ import type { Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { generateData } from '../src/database/seed.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { FakeClock } from './helpers/clock.js';
 import { TestIssuer } from './helpers/oidc-issuer.js';
 import { signIn } from './helpers/session.js';
 import { AUDIENCE, jwtLocalEnv, makeKey } from './helpers/tokens.js';
@@ -190,14 +191,16 @@ describe('GET /openapi.json in jwt_oidc mode', () => {
   it('answers 503, not 500, while the identity provider is unreachable', async () => {
     const issuer = await new TestIssuer().start();
     issuer.mode = 'error';
-    const t = await createTestApp({ AUTH_TYPE: 'jwt_oidc', JWT_ISS: issuer.issuer, JWT_AUD: AUDIENCE, OIDC_TIMEOUT_MS: '1000', JWKS_COOLDOWN_SECONDS: '1' });
+    const clock = new FakeClock();
+    const t = await createTestApp({ AUTH_TYPE: 'jwt_oidc', JWT_ISS: issuer.issuer, JWT_AUD: AUDIENCE, OIDC_TIMEOUT_MS: '1000', JWKS_COOLDOWN_SECONDS: '1' }, { clock });
     try {
       const res = await t.http().get('/openapi.json').expect(503);
       expect(res.body.message).toMatch(/identity provider is unreachable/);
       await t.http().get('/docs/swagger-ui-init.js').expect(200);
-      // once the provider is back (after the 1 s cooldown), the document is built
+      // once the provider is back, the document is built after the 1 s cooldown, not before
       issuer.mode = 'up';
-      await new Promise((r) => setTimeout(r, 1100));
+      await t.http().get('/openapi.json').expect(503);
+      clock.advance(1000);
       const doc = (await t.http().get('/openapi.json').expect(200)).body;
       expect(doc.components.securitySchemes.oauth2.flows.authorizationCode.tokenUrl).toBe(`${issuer.url}/token`);
     } finally {

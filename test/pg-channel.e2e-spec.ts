@@ -1,12 +1,12 @@
 import pg from 'pg';
 import { PgChannel } from '../src/database/pg-channel.js';
-import { freshDatabase, postgresUrl, type TestDatabase } from './helpers/databases.js';
+import { freshDatabase, type TestDatabase, describeOnPostgres } from './helpers/databases.js';
 import { eventually } from './helpers/eventually.js';
 
 /** Waits until `check` holds, for at most 5 s. */
 const until = (check: () => boolean) => eventually(async () => expect(check()).toBe(true), 5000);
 
-(postgresUrl ? describe : describe.skip)('notification channel on PostgreSQL', () => {
+describeOnPostgres('notification channel on PostgreSQL', () => {
   let database: TestDatabase;
   let pool: pg.Pool;
   const channels: PgChannel[] = [];
@@ -36,10 +36,11 @@ const until = (check: () => boolean) => eventually(async () => expect(check()).t
   const viaPool = (channel: string, payload: string) => pool.query('select pg_notify($1, $2)', [channel, payload]);
 
   it('stays live while heartbeats come back, and passes on only real messages', async () => {
-    const { channel, events, messages } = open(viaPool);
+    let heartbeats = 0;
+    const { channel, events, messages } = open((name, payload) => (heartbeats++, viaPool(name, payload)));
     await channel.start();
     expect(events).toEqual(['up']);
-    await new Promise((r) => setTimeout(r, 800)); // several heartbeats
+    await until(() => heartbeats >= 5); // past the 300 ms deadline more than once
     await viaPool('rolegate_test_channel', 'user-1');
     await until(() => messages.length > 0);
     expect(messages).toEqual(['user-1']);

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestApp } from './helpers/app.js';
+import { eventually } from './helpers/eventually.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const node = (args: string[], env: Record<string, string>, cwd: string) =>
@@ -88,10 +89,11 @@ describe('rolegate as a process', () => {
     const login = await fetch(`${url}/auth/dev-login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sub":"alice"}' });
     const cookie = login.headers.getSetCookie()[0].split(';')[0];
     child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    const health = await fetch(`${url}/health`);
-    expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ status: 'shutting-down' });
+    await eventually(async () => {
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ status: 'shutting-down' });
+    });
     // Requests sent while draining are all answered; the database closes only after them.
     const pages = await Promise.all(
       Array.from({ length: 30 }, () => fetch(`${url}/api/tickets?limit=100`, { headers: { cookie } }).then((r) => r.status)),

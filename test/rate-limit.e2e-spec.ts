@@ -68,12 +68,10 @@ describe('rate limits (in memory)', () => {
     }
   });
 
-  it('lets requests through, quickly, when Redis is unreachable', async () => {
+  it('lets requests through when Redis is unreachable', async () => {
     const t = await createTestApp({ AUTH_TYPE: 'cookie', REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_PER_ANONYMOUS: '1' });
     try {
-      const started = Date.now();
       for (let i = 0; i < 3; i++) await t.http().get('/health').expect(200);
-      expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       await t.close();
     }

@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule, t
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import cookieParser from 'cookie-parser';
+import { Clock } from '../common/clock.js';
 import type { AppConfig, AuthType } from '../config/config.schema.js';
 import { ConfigService } from '../config/typed-config.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
@@ -44,11 +45,11 @@ export class AuthModule implements NestModule {
         { provide: AUTH_STRATEGY, useExisting: strategy },
         {
           provide: OidcDiscovery,
-          inject: [ConfigService],
-          useFactory: (config: ConfigService<AppConfig, true>) => {
+          inject: [ConfigService, Clock],
+          useFactory: (config: ConfigService<AppConfig, true>, clock: Clock) => {
             const auth = config.get('auth', { infer: true });
             return auth.type === 'jwt_oidc'
-              ? new OidcDiscovery(auth.jwt.issuer, auth.oidc.timeoutMs, auth.oidc.jwksCooldownMs, auth.oidc.keyHosts)
+              ? new OidcDiscovery(auth.jwt.issuer, auth.oidc.timeoutMs, auth.oidc.jwksCooldownMs, auth.oidc.keyHosts, clock)
               : null;
           },
         },

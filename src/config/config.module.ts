@@ -1,8 +1,9 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { Clock, systemClock } from '../common/clock.js';
 import type { AppConfig } from './config.schema.js';
 
-/** Makes the validated settings available through ConfigService, and nothing else. */
+/** Makes the validated settings available through ConfigService, and the Clock everything time-bound reads. */
 @Global()
 @Module({})
 export class AppConfigModule {
@@ -12,6 +13,8 @@ export class AppConfigModule {
       imports: [
         ConfigModule.forRoot({ ignoreEnvFile: true, skipProcessEnv: true, load: [() => ({ ...config })], isGlobal: true }),
       ],
+      providers: [{ provide: Clock, useValue: systemClock }],
+      exports: [Clock],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { clientNetwork } from './rate-limit.guard.js';
+import { FakeClock } from '../../test/helpers/clock.js';
 import { MemoryRateLimitStore } from './rate-limit.store.js';
 
 describe('clientNetwork', () => {
@@ -17,12 +18,15 @@ describe('clientNetwork', () => {
 });
 
 describe('MemoryRateLimitStore', () => {
-  it('counts within a window and starts again after it', async () => {
-    const store = new MemoryRateLimitStore();
-    expect((await store.hit('a', 50)).count).toBe(1);
-    expect((await store.hit('a', 50)).count).toBe(2);
-    await new Promise((r) => setTimeout(r, 60));
-    expect((await store.hit('a', 50)).count).toBe(1);
+  it('counts within a window, says how long it has left, and starts again after it', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryRateLimitStore(100, clock);
+    expect(await store.hit('a', 60_000)).toEqual({ count: 1, resetMs: 60_000 });
+    clock.advance(59_999);
+    expect(await store.hit('a', 60_000)).toEqual({ count: 2, resetMs: 1 });
+    expect((await store.hit('b', 60_000)).count).toBe(1); // every key has its own window
+    clock.advance(1);
+    expect(await store.hit('a', 60_000)).toEqual({ count: 1, resetMs: 60_000 });
   });
 
   it('stays bounded under a flood of new keys', async () => {

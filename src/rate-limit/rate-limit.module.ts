@@ -1,4 +1,5 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/config.schema.js';
 import { ConfigService } from '../config/typed-config.js';
 import { RATE_LIMIT_STORE, RateLimitGuard, RateLimiter } from './rate-limit.guard.js';
@@ -8,10 +9,10 @@ import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from '
   providers: [
     {
       provide: RATE_LIMIT_STORE,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>): RateLimitStore => {
+      inject: [ConfigService, Clock],
+      useFactory: (config: ConfigService<AppConfig, true>, clock: Clock): RateLimitStore => {
         const { redisUrl } = config.get('rateLimit', { infer: true });
-        return redisUrl ? new RedisRateLimitStore(redisUrl) : new MemoryRateLimitStore();
+        return redisUrl ? new RedisRateLimitStore(redisUrl) : new MemoryRateLimitStore(100_000, clock);
       },
     },
     RateLimiter,

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { systemClock, type Clock } from '../common/clock.js';
 
 export interface WindowCount {
   /** Requests counted in the current window, this one included. */
@@ -18,10 +19,13 @@ export interface RateLimitStore {
 export class MemoryRateLimitStore implements RateLimitStore {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
 
-  constructor(private readonly maxKeys = 100_000) {}
+  constructor(
+    private readonly maxKeys = 100_000,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {
-    const now = Date.now();
+    const now = this.clock.now();
     let w = this.windows.get(key);
     if (!w || w.resetAt <= now) {
       if (this.windows.size >= this.maxKeys) this.sweep(now);

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { systemClock, type Clock } from '../../common/clock.js';
 import type { JwtSettings } from '../../config/config.schema.js';
 import { HttpErrorWithHeaders, InvalidToken } from '../auth.errors.js';
 import type { KeySource } from './key-source.js';
@@ -13,12 +14,15 @@ import { VerifiedTokenCache } from './verified-token-cache.js';
  */
 export class JwtVerifier {
   private readonly logger = new Logger(JwtVerifier.name);
-  private readonly cache = new VerifiedTokenCache();
+  private readonly cache: VerifiedTokenCache;
 
   constructor(
     private readonly settings: JwtSettings,
     private readonly keys: KeySource,
-  ) {}
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.cache = new VerifiedTokenCache(10_000, clock);
+  }
 
   async verify(token: string): Promise<JWTPayload> {
     const digest = VerifiedTokenCache.digest(token);
@@ -47,6 +51,7 @@ export class JwtVerifier {
         issuer: this.settings.issuer,
         audience: this.settings.audiences,
         clockTolerance: this.settings.clockToleranceSec,
+        currentDate: new Date(this.clock.now()),
         requiredClaims: ['exp', 'iss', 'aud', 'sub'],
         // JWT_TYP=at+jwt (RFC 9068) refuses ID tokens and other JWTs issued for the same audience.
         ...(this.settings.type ? { typ: this.settings.type } : {}),

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../common/clock.js';
 import { isSecureUrl } from '../../config/urls.js';
 import { fetchJson } from './fetch-json.js';
 
@@ -13,8 +14,9 @@ export interface DiscoveryDocument {
  * The OpenID provider's discovery document, always read from
  * `<JWT_ISS>/.well-known/openid-configuration` (never from a URL in a token), with a
  * timeout, and trusted only when it names exactly the configured issuer (OIDC
- * Discovery §4.3) and keeps its keys on the issuer's host (or one of OIDC_JWKS_HOSTS). Fetched once; after a failure, callers get the same error without a
- * new request until the cooldown has passed.
+ * Discovery §4.3) and keeps its keys on the issuer's host (or one of OIDC_JWKS_HOSTS).
+ * Fetched once; after a failure, callers get the same error without a new request until
+ * the cooldown has passed.
  */
 export class OidcDiscovery {
   private doc: DiscoveryDocument | undefined;
@@ -27,12 +29,13 @@ export class OidcDiscovery {
     private readonly cooldownMs: number,
     /** Hosts besides the issuer's that may serve its keys (OIDC_JWKS_HOSTS). */
     private readonly keyHosts: readonly string[] = [],
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get(): Promise<DiscoveryDocument> {
     if (this.doc) return Promise.resolve(this.doc);
     if (this.inflight) return this.inflight;
-    if (this.failure && Date.now() - this.failure.at < this.cooldownMs) return Promise.reject(this.failure.error);
+    if (this.failure && this.clock.now() - this.failure.at < this.cooldownMs) return Promise.reject(this.failure.error);
     this.inflight = this.fetch()
       .then((doc) => {
         this.doc = doc;
@@ -41,7 +44,7 @@ export class OidcDiscovery {
       })
       .catch((err: unknown) => {
         const error = err instanceof Error ? err : new Error(String(err));
-        this.failure = { at: Date.now(), error };
+        this.failure = { at: this.clock.now(), error };
         throw error;
       })
       .finally(() => {

@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { ProtectedHeaderParameters } from 'jose';
 import { JwksClient } from 'jwks-rsa';
+import { systemClock, type Clock } from '../../common/clock.js';
 import { IdentityProviderUnavailable, InvalidToken } from '../auth.errors.js';
 import type { KeySource } from './key-source.js';
 import { fetchJson } from './fetch-json.js';
@@ -47,12 +48,13 @@ export class OidcKeySource implements KeySource {
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<void> | undefined;
   private lastError: string | undefined;
-  /** How many JWKS documents were fetched; exposed for health and benchmarks. */
+  /** How many JWKS documents were fetched (the benchmark reports it). */
   jwksFetches = 0;
 
   constructor(
     private readonly discovery: OidcDiscovery,
     private readonly oidc: OidcSettings,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Fetches discovery and keys ahead of the first request; failures are only logged. */
@@ -66,7 +68,7 @@ export class OidcKeySource implements KeySource {
     const cached = this.find(kid, alg);
     if (cached) {
       // A stale key still verifies while a refresh runs in the background (and through an outage).
-      if (Date.now() - this.fetchedAt >= this.oidc.jwksCacheMaxAgeMs) void this.refresh();
+      if (this.clock.now() - this.fetchedAt >= this.oidc.jwksCacheMaxAgeMs) void this.refresh();
       return cached.key;
     }
     await this.refresh();
@@ -95,8 +97,9 @@ export class OidcKeySource implements KeySource {
   /** One fetch at a time, and none within the cooldown of the previous attempt. */
   private refresh(): Promise<void> {
     if (this.inflight) return this.inflight;
-    if (Date.now() - this.lastAttempt < this.oidc.jwksCooldownMs) return Promise.resolve();
-    this.lastAttempt = Date.now();
+    const now = this.clock.now();
+    if (now - this.lastAttempt < this.oidc.jwksCooldownMs) return Promise.resolve();
+    this.lastAttempt = now;
     this.inflight = this.fetchKeys()
       .then(
         () => {
@@ -131,6 +134,6 @@ export class OidcKeySource implements KeySource {
       keys.set(sk.kid ?? `#${keys.size}`, { key: createPublicKey(sk.getPublicKey()), alg: sk.alg || undefined });
     }
     this.keys = keys;
-    this.fetchedAt = Date.now();
+    this.fetchedAt = this.clock.now();
   }
 }

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { FakeClock } from '../../../test/helpers/clock.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
 const key = generateKeyPairSync('ed25519').publicKey;
@@ -17,9 +18,15 @@ describe('VerifiedTokenCache', () => {
   });
 
   it('never outlives exp, and does not keep tokens without exp', () => {
-    const cache = new VerifiedTokenCache();
-    cache.set('past', { sub: 'x', exp: Math.floor(Date.now() / 1000) - 1 }, key);
+    const clock = new FakeClock(1_800_000_000_000);
+    const cache = new VerifiedTokenCache(10, clock);
+    cache.set('soon', { sub: 'x', exp: 1_800_000_060 }, key);
+    cache.set('past', { sub: 'x', exp: 1_799_999_999 }, key);
     cache.set('none', { sub: 'x' }, key);
+    clock.advance(59_999);
+    expect(cache.get('soon', trusted)).toMatchObject({ sub: 'x' });
+    clock.advance(1);
+    expect(cache.get('soon', trusted)).toBeUndefined();
     expect(cache.get('past', trusted)).toBeUndefined();
     expect(cache.get('none', trusted)).toBeUndefined();
     expect(cache.size).toBe(0);

@@ -1,5 +1,6 @@
 import { hash, type KeyObject } from 'node:crypto';
 import type { JWTPayload } from 'jose';
+import { systemClock, type Clock } from '../../common/clock.js';
 
 interface Entry {
   payload: JWTPayload;
@@ -17,7 +18,10 @@ interface Entry {
 export class VerifiedTokenCache {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly maxEntries = 10_000) {}
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   static digest(token: string): string {
     return hash('sha256', token, 'base64url'); // one-shot: no Hash object per request
@@ -26,7 +30,7 @@ export class VerifiedTokenCache {
   get(digest: string, isTrusted: (key: KeyObject) => boolean): JWTPayload | undefined {
     const entry = this.entries.get(digest);
     if (!entry) return undefined;
-    if (entry.expiresAt <= Date.now() || !isTrusted(entry.key)) {
+    if (entry.expiresAt <= this.clock.now() || !isTrusted(entry.key)) {
       this.entries.delete(digest);
       return undefined;
     }

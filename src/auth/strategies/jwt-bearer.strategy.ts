@@ -1,5 +1,6 @@
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
+import type { Clock } from '../../common/clock.js';
 import type { AuthType, JwtSettings } from '../../config/config.schema.js';
 import type { UsersService } from '../../users/users.service.js';
 import { extractBearerToken } from '../jwt/bearer-token.js';
@@ -21,9 +22,10 @@ export abstract class JwtBearerStrategy extends PassportStrategy(RequestStrategy
     private readonly settings: JwtSettings,
     keys: KeySource,
     private readonly users: UsersService,
+    clock: Clock,
   ) {
     super(authType);
-    this.verifier = new JwtVerifier(settings, keys);
+    this.verifier = new JwtVerifier(settings, keys, clock);
   }
 
   async validate(req: Request): Promise<Principal> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../../common/clock.js';
 import { ConfigService } from '../../config/typed-config.js';
 import type { AppConfig } from '../../config/config.schema.js';
 import { UsersService } from '../../users/users.service.js';
@@ -11,9 +12,9 @@ import { JwtBearerStrategy } from './jwt-bearer.strategy.js';
  */
 @Injectable()
 export class JwtLocalStrategy extends JwtBearerStrategy {
-  constructor(config: ConfigService<AppConfig, true>, users: UsersService) {
+  constructor(config: ConfigService<AppConfig, true>, users: UsersService, clock: Clock) {
     const auth = config.get('auth', { infer: true });
     if (auth.type !== 'jwt_local') throw new Error('JwtLocalStrategy needs AUTH_TYPE=jwt_local');
-    super('jwt_local', auth.jwt, new StaticKeySource(auth.key), users);
+    super('jwt_local', auth.jwt, new StaticKeySource(auth.key), users, clock);
   }
 }

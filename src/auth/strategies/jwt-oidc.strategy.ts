@@ -1,4 +1,5 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Clock } from '../../common/clock.js';
 import type { AppConfig } from '../../config/config.schema.js';
 import { ConfigService } from '../../config/typed-config.js';
 import { UsersService } from '../../users/users.service.js';
@@ -14,11 +15,11 @@ import { JwtBearerStrategy } from './jwt-bearer.strategy.js';
 export class JwtOidcStrategy extends JwtBearerStrategy implements OnApplicationBootstrap {
   readonly keySource: OidcKeySource;
 
-  constructor(config: ConfigService<AppConfig, true>, discovery: OidcDiscovery, users: UsersService) {
+  constructor(config: ConfigService<AppConfig, true>, discovery: OidcDiscovery, users: UsersService, clock: Clock) {
     const auth = config.get('auth', { infer: true });
     if (auth.type !== 'jwt_oidc') throw new Error('JwtOidcStrategy needs AUTH_TYPE=jwt_oidc');
-    const keySource = new OidcKeySource(discovery, auth.oidc);
-    super('jwt_oidc', auth.jwt, keySource, users);
+    const keySource = new OidcKeySource(discovery, auth.oidc, clock);
+    super('jwt_oidc', auth.jwt, keySource, users, clock);
     this.keySource = keySource;
   }
 
