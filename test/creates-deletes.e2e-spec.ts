@@ -9,9 +9,9 @@ type Row = Record<string, unknown>;
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
 /**
- * DESIGN.md's writes table through the HTTP API: who may create and delete what, every
- * write checked against the row as it will be, eligible owners and assignees, and a
- * refused write leaving the database as it was.
+ * The README's writes table ("Writes") through the HTTP API: who may create and delete
+ * what, every write checked against the row as it will be, eligible owners and
+ * assignees, and a refused write leaving the database as it was.
  */
 describe.each(databaseKinds)('creates, deletes and checks on the row as it will be, on %s', (kind) => {
   let database: TestDatabase;

@@ -6,8 +6,9 @@ import { bindRule, DEMO_ROLES, FIELDS, RULES, type Resource } from './helpers/de
 import { signIn } from './helpers/session.js';
 
 /**
- * The row and field rules of DESIGN.md, checked for every demo user against sets the
- * test computes itself with plain SQL from the seeded data (not through the policies).
+ * The row and field rules of the README ("Who sees what"), checked for every demo user
+ * against sets the test computes itself with plain SQL from the seeded data (not through
+ * the resource declarations).
  */
 /** What each demo user may see: their role's rule bound to them, or a 403. */
 const EXPECTED = Object.fromEntries(

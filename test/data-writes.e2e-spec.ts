@@ -22,6 +22,18 @@ describe.each(databaseKinds)('writes, role assignment and several roles on %s', 
   const deal = (id: string) => one(`select stage, amount::float8 as amount, close_date::text as close_date from deals where id = '${id}'`);
   const ticket = (id: string) => one(`select status, priority, assignee_id from tickets where id = '${id}'`);
   const patch = (sub: string, path: string, body: unknown) => t.http().patch(path).set('Cookie', cookies[sub]).send(body as object);
+  const setRoles = async (sub: string, roles: string[]) =>
+    t.http().put(`/api/users/${await userId(sub)}/roles`).set('Cookie', cookies.alice).send({ roles }).expect(200);
+  /** Runs `check` with the user holding these roles, then gives the user back the roles they had. */
+  const withRoles = async (sub: string, roles: string[], check: () => Promise<void>) => {
+    const before = (await one(`select roles from users where sub = '${sub}'`)).roles as string[];
+    await setRoles(sub, roles);
+    try {
+      await check();
+    } finally {
+      await setRoles(sub, before);
+    }
+  };
 
   beforeAll(async () => {
     database = await freshDatabase(kind);
@@ -151,44 +163,47 @@ describe.each(databaseKinds)('writes, role assignment and several roles on %s', 
       expect([bad.body.message].flat().join()).toMatch(message);
     }
     await t.http().put('/api/users/00000000-0000-4000-8000-000000000000/roles').set('Cookie', cookies.alice).send({ roles: [] }).expect(404);
+    await setRoles('frank', ['sales']); // as the demo data has him, for the other tests
   });
 
   it('gives a user with several roles the union of rows, and fields per row from the roles granting it', async () => {
-    // frank is now sales + support (NA): customers of NA (a superset of his own) with revenue
+    // frank as sales + support (NA): customers of NA (a superset of his own) with revenue
     // visible (sales shows it), and tickets of his customers plus NA tickets for him or nobody.
-    const customers = await t.http().get('/api/customers?limit=100').set('Cookie', cookies.frank).expect(200);
-    const expectedCustomers = (await query("select id from customers where region = 'NA'")).map((r) => r.id).sort();
-    expect(customers.body.items.map((c: Row) => c.id).sort()).toEqual(expectedCustomers);
-    // revenue only on the customers sales grants (his own); support hides it on the rest of NA
-    const own = (await query("select id from customers where owner_id = (select id from users where sub = 'frank')")).map((r) => r.id);
-    const withRevenue = customers.body.items.filter((c: Row) => typeof c.annualRevenue === 'number').map((c: Row) => c.id);
-    expect(withRevenue.sort()).toEqual(own.sort());
-    expect(own.length).toBeLessThan(expectedCustomers.length);
+    await withRoles('frank', ['sales', 'support'], async () => {
+      const customers = await t.http().get('/api/customers?limit=100').set('Cookie', cookies.frank).expect(200);
+      const expectedCustomers = (await query("select id from customers where region = 'NA'")).map((r) => r.id).sort();
+      expect(customers.body.items.map((c: Row) => c.id).sort()).toEqual(expectedCustomers);
+      // revenue only on the customers sales grants (his own); support hides it on the rest of NA
+      const own = (await query("select id from customers where owner_id = (select id from users where sub = 'frank')")).map((r) => r.id);
+      const withRevenue = customers.body.items.filter((c: Row) => typeof c.annualRevenue === 'number').map((c: Row) => c.id);
+      expect(withRevenue.sort()).toEqual(own.sort());
+      expect(own.length).toBeLessThan(expectedCustomers.length);
 
-    const tickets = await t.http().get('/api/tickets?limit=100').set('Cookie', cookies.frank).expect(200);
-    const expectedTickets = (
-      await query(`select t.id from tickets t join customers c on c.id = t.customer_id
-        where c.owner_id = (select id from users where sub = 'frank')
-           or (t.region = 'NA' and (t.assignee_id is null or t.assignee_id = (select id from users where sub = 'frank')))`)
-    )
-      .map((r) => r.id)
-      .sort();
-    expect(tickets.body.items.map((i: Row) => i.id).sort()).toEqual(expectedTickets);
-    const ownOnly = (await query("select t.id from tickets t join customers c on c.id = t.customer_id where c.owner_id = (select id from users where sub = 'frank')")).length;
-    expect(expectedTickets.length).toBeGreaterThan(ownOnly);
+      const tickets = await t.http().get('/api/tickets?limit=100').set('Cookie', cookies.frank).expect(200);
+      const expectedTickets = (
+        await query(`select t.id from tickets t join customers c on c.id = t.customer_id
+          where c.owner_id = (select id from users where sub = 'frank')
+             or (t.region = 'NA' and (t.assignee_id is null or t.assignee_id = (select id from users where sub = 'frank')))`)
+      )
+        .map((r) => r.id)
+        .sort();
+      expect(tickets.body.items.map((i: Row) => i.id).sort()).toEqual(expectedTickets);
+      const ownOnly = (await query("select t.id from tickets t join customers c on c.id = t.customer_id where c.owner_id = (select id from users where sub = 'frank')")).length;
+      expect(expectedTickets.length).toBeGreaterThan(ownOnly);
 
-    // support may change ticket status; sales alone could not
-    const unassigned = (await one("select id from tickets where region = 'NA' and assignee_id is null limit 1")).id as string;
-    await patch('frank', `/api/tickets/${unassigned}`, { status: 'closed' }).expect(200);
+      // support may change ticket status; sales alone could not
+      const unassigned = (await one("select id from tickets where region = 'NA' and assignee_id is null limit 1")).id as string;
+      await patch('frank', `/api/tickets/${unassigned}`, { status: 'closed' }).expect(200);
+    });
   });
 
   it('keeps an auditor who is also sales read-only outside their own deals', async () => {
-    const erin = await userId('erin');
-    await t.http().put(`/api/users/${erin}/roles`).set('Cookie', cookies.alice).send({ roles: ['auditor', 'sales'] }).expect(200);
-    const id = await dealOf('carol');
-    const before = await deal(id);
-    const res = await patch('erin', `/api/deals/${id}`, { stage: 'lost' }).expect(403);
-    expect(res.body.message).toBe('you may read but not change this deal');
-    expect(await deal(id)).toEqual(before);
+    await withRoles('erin', ['auditor', 'sales'], async () => {
+      const id = await dealOf('carol');
+      const before = await deal(id);
+      const res = await patch('erin', `/api/deals/${id}`, { stage: 'lost' }).expect(403);
+      expect(res.body.message).toBe('you may read but not change this deal');
+      expect(await deal(id)).toEqual(before);
+    });
   });
 });

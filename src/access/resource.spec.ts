@@ -6,17 +6,9 @@ import { customerResource } from '../customers/customer.resource.js';
 import { deals } from '../database/schema.js';
 import { all, defineResource, type ResourceSpec } from './resource.js';
 import type { AppRole } from './roles.js';
+import { principal } from '../../test/helpers/principal.js';
 
-const caller = (roles: AppRole[], region: Principal['region'] = 'NA'): Principal => ({
-  id: '11111111-1111-4111-8111-111111111111',
-  sub: 'someone',
-  name: null,
-  email: null,
-  roles,
-  region,
-  authType: 'cookie',
-  clientId: null,
-});
+const caller = (roles: AppRole[], region: Principal['region'] = 'NA') => principal({ roles, region });
 const text = (query: SQL | undefined) => (query ? new PgDialect().sqlToQuery(query).sql : 'all rows');
 
 describe('field views', () => {

@@ -2,7 +2,7 @@ import type { AppRole } from '../../src/access/roles.js';
 
 export type Resource = 'customers' | 'deals' | 'tickets';
 
-/** The fields of each resource, as DESIGN.md lists them. */
+/** The fields of each resource, as the README lists them ("Who sees what"). */
 export const FIELDS: Record<Resource, readonly string[]> = {
   customers: ['id', 'name', 'region', 'ownerId', 'industry', 'annualRevenue', 'contactEmail', 'contactPhone'],
   deals: ['id', 'customerId', 'title', 'stage', 'amount', 'currency', 'ownerId', 'region', 'closeDate'],
@@ -16,9 +16,9 @@ export interface Rule {
 }
 
 /**
- * DESIGN.md's row and field rules, written again for the tests as plain SQL over the
- * seeded tables, not through rolegate's declarations, so a test compares rolegate with an
- * independent reading of the rules. A resource a role lacks is a 403 for it.
+ * The README's row and field rules ("Who sees what"), written again for the tests as
+ * plain SQL over the seeded tables, not through rolegate's declarations, so a test
+ * compares rolegate with an independent reading of the rules. A resource a role lacks is a 403 for it.
  */
 export const RULES: Record<AppRole, Partial<Record<Resource, Rule>>> = {
   admin: { customers: { rows: 'true' }, deals: { rows: 'true' }, tickets: { rows: 'true' } },
@@ -39,7 +39,7 @@ export const RULES: Record<AppRole, Partial<Record<Resource, Rule>>> = {
   },
 };
 
-/** The demo users and their one role each (DESIGN.md). */
+/** The demo users and their one role each (README, "Auth modes"). */
 export const DEMO_ROLES: Record<string, AppRole> = { alice: 'admin', bob: 'manager', carol: 'sales', frank: 'sales', dan: 'support', erin: 'auditor' };
 
 /** A rule's rows for one user: their id and region are read from `users` by sub in the query itself. */
