@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { freshDatabase, postgresUrl, type TestDatabase } from './helpers/databases.js';
+import { bulkLoad, describeOnPostgres, freshDatabase, type TestDatabase } from './helpers/databases.js';
 import { signIn } from './helpers/session.js';
 
 interface PlanNode {
@@ -26,6 +26,8 @@ const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatM
 const elide = (cond: string) => cond.replace(/'[^']*'::(timestamp with time zone|\w+)(\[\])?/g, '$').replace(/^\((.*)\)$/, '$1');
 
 const EVENTS = 1_000_000;
+/** The newest events, written through the indexes as the trail is (the rest is bulk loaded). */
+const APPENDED = 20_000;
 /** The newest events a record lookup searches first (audit-reader.ts). */
 const RECENT_EVENTS = 2000;
 const DAY = 86_400_000;
@@ -75,7 +77,8 @@ const textArray = (values: string[]) => `ARRAY[${values.map((v) => `'${v}'`).joi
  * few hundred calls), 20 operations over the five resources (lists the most frequent),
  * statuses mostly 200/201 with 1 % 401 (no user), 3 % 403, 2 % 404 and 0.5 % 429, and
  * 1 to 20 record ids per event (a list's page, or the one record asked for or written).
- * $1 is the time of the first event; setseed makes it the same trail every run.
+ * $1 is the time of the first event, $2 and $3 the first and last event numbered 1 to
+ * EVENTS (so the trail can be written in parts); setseed makes it the same trail every run.
  */
 const FILL = `
 INSERT INTO audit_events (at, request_id, user_id, sub, roles, auth_type, client, client_id, operation, resource, record_ids, changes, status)
@@ -98,7 +101,7 @@ SELECT
     || ids.a)::uuid[],
   CASE WHEN o.operation LIKE 'update%' AND s.status = 200 THEN '{"stage":{"from":"open","to":"won"}}'::jsonb END,
   CASE WHEN s.status = 200 AND o.operation LIKE 'create%' THEN 201 ELSE s.status END
-FROM generate_series(1, ${EVENTS}) g
+FROM generate_series($2::int, $3::int) g
 CROSS JOIN LATERAL (SELECT 1 + floor(2000 * random() ^ 2)::int AS n, g AS _g) u
 CROSS JOIN LATERAL (
   SELECT (${textArray(OPERATIONS.map(([op]) => op))})[k] AS operation, (${textArray(OPERATIONS.map(([, resource]) => resource))})[k] AS resource
@@ -147,7 +150,9 @@ const CASES: Case[] = [
   { name: 'until', query: { until: iso(180) } },
   { name: 'until, oldest first', query: { until: iso(180), sort: 'at' } },
   { name: 'since + until (one week)', query: { since: iso(100), until: iso(107) } },
-  { name: 'userId + status', query: { userId: USER, status: '403' } },
+  // Just after the indexes are built (after a restore, or here after the bulk load), the
+  // planner may combine the user's and the status's index in a bitmap.
+  { name: 'userId + status', query: { userId: USER, status: '403' }, bounded: 'group' },
   { name: 'userId of a busy account + rare status', query: { userId: BUSY_USER, status: '429' }, bounded: 'group' },
   { name: 'resource + operation', query: { resource: 'deal', operation: 'updateDeal' } },
   { name: 'recordId (rare) + since', query: { recordId: RECORD.rare, since: iso(100) } },
@@ -180,7 +185,7 @@ interface Measured {
  * whose events are all a year back would otherwise be found by walking the whole year).
  * The suite prints, for every case and page, the plan and the rows and buffers it read.
  */
-(postgresUrl ? describe : describe.skip)(`audit trail query plans on PostgreSQL (${EVENTS.toLocaleString('en')} events)`, () => {
+describeOnPostgres(`audit trail query plans on PostgreSQL (${EVENTS.toLocaleString('en')} events)`, () => {
   let database: TestDatabase;
   let t: TestApp;
   let cookie: string[];
@@ -199,8 +204,15 @@ interface Measured {
     explainer = new pg.Client({ connectionString: database.env.DATABASE_URL });
     await explainer.connect();
     const fillStarted = performance.now();
-    await explainer.query('SELECT setseed(0.4242)');
-    await explainer.query(FILL, [new Date(START).toISOString()]);
+    const start = new Date(START).toISOString();
+    await bulkLoad(database.env.DATABASE_URL, ['audit_events'], async (client) => {
+      await client.query('SELECT setseed(0.4242)');
+      await client.query(FILL, [start, 1, EVENTS - APPENDED]);
+    });
+    // The newest week goes through the indexes one insert at a time, as the trail is
+    // written, so the GIN index holds a pending list (fastupdate) as it does in use.
+    await explainer.query('SELECT setseed(0.4343)');
+    await explainer.query(FILL, [start, EVENTS - APPENDED + 1, EVENTS]);
     await explainer.query('ANALYZE audit_events');
     fillMs = performance.now() - fillStarted;
 

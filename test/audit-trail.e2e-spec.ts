@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AuditTrail } from '../src/audit/audit-trail.js';
 import { AuditRetention } from '../src/audit/audit-retention.js';
 import { openDatabase, type Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { AppLogger } from '../src/logging/logger.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { databaseKinds, freshDatabase, postgresUrl, rowsOf, type TestDatabase } from './helpers/databases.js';
+import { databaseKinds, freshDatabase, rowsOf, type TestDatabase, describeOnPostgres } from './helpers/databases.js';
 import pg from 'pg';
 import request from 'supertest';
 import { eventually } from './helpers/eventually.js';
@@ -452,7 +449,7 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
 
 describe.each(databaseKinds)('audit trail settings and lifecycle on %s', (kind) => {
   const count = async (env: Record<string, string>, where = 'true') => {
-    const handle = await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR ?? 'memory://', seedDemoData: false });
+    const handle = await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR ?? '', seedDemoData: false });
     try {
       return (await rowsOf<{ n: number }>(handle.db, `select count(*)::int n from audit_events where ${where}`))[0].n;
     } finally {
@@ -460,11 +457,7 @@ describe.each(databaseKinds)('audit trail settings and lifecycle on %s', (kind) 
     }
   };
   /** A database that outlives one app: PostgreSQL, or PGlite in a directory of its own. */
-  const lasting = async (): Promise<TestDatabase> => {
-    if (kind === 'postgres') return freshDatabase(kind);
-    const dir = mkdtempSync(join(tmpdir(), 'rolegate-audit-'));
-    return { name: kind, env: { DATA_DIR: dir, SEED_DEMO_DATA: 'true' }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  };
+  const lasting = () => freshDatabase(kind);
 
   it('writes the events still buffered when rolegate shuts down', async () => {
     const database = await lasting();
@@ -529,7 +522,7 @@ describe('audit trail with tokens', () => {
   });
 });
 
-(postgresUrl ? describe : describe.skip)('audit trail when the client leaves first (PostgreSQL)', () => {
+describeOnPostgres('audit trail when the client leaves first (PostgreSQL)', () => {
   let database: TestDatabase;
   let t: TestApp;
   let url: string;

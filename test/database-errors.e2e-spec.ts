@@ -5,7 +5,7 @@ import { openDatabase } from '../src/database/database.client.js';
 import { httpErrorFor } from '../src/database/database-errors.js';
 import { AppLogger } from '../src/logging/logger.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { freshDatabase, postgresUrl, type TestDatabase } from './helpers/databases.js';
+import { freshDatabase, type TestDatabase, describeOnPostgres } from './helpers/databases.js';
 import { LogCapture } from './helpers/log-capture.js';
 import { signIn } from './helpers/session.js';
 
@@ -17,7 +17,7 @@ const TOO_SLOW = 'The database did not answer in time; try again shortly';
  * get a connection are cut by statement_timeout, the others give up waiting for one, and
  * every one of them answers 503 with Retry-After, not 500 and not a hang.
  */
-(postgresUrl ? describe : describe.skip)('database errors under load on PostgreSQL', () => {
+describeOnPostgres('database errors under load on PostgreSQL', () => {
   let database: TestDatabase;
   let t: TestApp;
   let url: string;

@@ -3,7 +3,7 @@ import { decodeJwt } from 'jose';
 import request from 'supertest';
 import { DevIdp } from '../idp/dev-idp.ts';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { freshDatabase, postgresUrl, type TestDatabase } from './helpers/databases.js';
+import { freshDatabase, postgresUrl, type TestDatabase, itOnPostgres } from './helpers/databases.js';
 import { MemoryClientProvider } from './helpers/mcp-oauth-client.js';
 import { Agent, authorize, signInAt, tokenRequest } from './helpers/oauth-flow.js';
 import { freePort } from './helpers/ports.js';
@@ -162,7 +162,7 @@ describe('MCP clients sign in through OAuth and see their own data', () => {
     expect(res.headers['www-authenticate']).toMatch(/error="invalid_token".*resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"/);
   });
 
-  (postgresUrl ? it : it.skip)('is answered by two instances in turn, with no session to keep', async () => {
+  itOnPostgres('is answered by two instances in turn, with no session to keep', async () => {
     served.length = 0;
     const { client } = await signedInClient('carol');
     for (let i = 0; i < 4; i++) expect((await client.callTool({ name: 'listDeals', arguments: { limit: 2 } })).isError).toBeFalsy();

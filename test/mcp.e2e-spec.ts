@@ -4,7 +4,7 @@ import type { Database } from '../src/database/database.client.js';
 import { DATABASE } from '../src/database/database.module.js';
 import { AuditTrail } from '../src/audit/audit-trail.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { databaseKinds, freshDatabase, postgresUrl, rowsOf, type TestDatabase } from './helpers/databases.js';
+import { databaseKinds, freshDatabase, rowsOf, type TestDatabase, describeOnPostgres } from './helpers/databases.js';
 import { freePort } from './helpers/ports.js';
 import { jwtLocalEnv, makeKey, mint, type TestKey } from './helpers/tokens.js';
 
@@ -230,7 +230,7 @@ describe.each(databaseKinds)('MCP server on %s', (kind) => {
   });
 });
 
-(postgresUrl ? describe : describe.skip)('MCP server behind two instances', () => {
+describeOnPostgres('MCP server behind two instances', () => {
   let database: TestDatabase;
   const apps: Array<{ t: TestApp; url: string }> = [];
 

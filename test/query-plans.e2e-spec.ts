@@ -5,6 +5,7 @@ import type { AnyResource } from '../src/access/resource.js';
 import { ScopedTable } from '../src/access/scoped-table.js';
 import type { AppRole } from '../src/access/roles.js';
 import type { Principal } from '../src/auth/principal.js';
+import { principal } from './helpers/principal.js';
 import { customerResource } from '../src/customers/customer.resource.js';
 import type { Database } from '../src/database/database.client.js';
 import { openDatabase } from '../src/database/database.client.js';
@@ -13,7 +14,7 @@ import { generateData } from '../src/database/seed.js';
 import { dealResource } from '../src/deals/deal.resource.js';
 import { ticketResource } from '../src/tickets/ticket.resource.js';
 import { userResource } from '../src/users/user.resource.js';
-import { freshDatabase, postgresUrl, type TestDatabase } from './helpers/databases.js';
+import { bulkLoad, describeOnPostgres, freshDatabase, type TestDatabase } from './helpers/databases.js';
 
 interface PlanNode {
   'Node Type': string;
@@ -34,7 +35,7 @@ const RESOURCES: AnyResource[] = [customerResource, dealResource, ticketResource
  * Sort node would mean sorting the caller's whole scope for each page; a sequential scan,
  * reading the whole table.
  */
-(postgresUrl ? describe : describe.skip)('query plans of every scoped list and sort on PostgreSQL (300,000 rows per table)', () => {
+describeOnPostgres('query plans of every scoped list and sort on PostgreSQL (300,000 rows per table)', () => {
   let database: TestDatabase;
   let pool: pg.Pool;
   const captured: Array<{ query: string; params: unknown[] }> = [];
@@ -43,16 +44,18 @@ const RESOURCES: AnyResource[] = [customerResource, dealResource, ticketResource
 
   beforeAll(async () => {
     database = await freshDatabase('postgres', false);
-    const handle = await openDatabase({ url: database.env.DATABASE_URL, dataDir: '', seedDemoData: false });
-    await generateData(handle.db, { customers: 300_000, dealsPerCustomer: 1, ticketsPerCustomer: 1 });
-    await handle.db.execute(sql`insert into users (sub, created_at) select 'generated-' || g, timestamptz '2020-01-01' + g * interval '1 second' from generate_series(1, 300000) g`);
-    await handle.db.execute(sql`analyze`);
+    const handle = await openDatabase({ url: database.env.DATABASE_URL, dataDir: '', seedDemoData: false }); // the migrations
     await handle.close();
+    await bulkLoad(database.env.DATABASE_URL, ['customers', 'deals', 'tickets', 'users'], async (client) => {
+      const loader = drizzle(client) as unknown as Database;
+      await generateData(loader, { customers: 300_000, dealsPerCustomer: 1, ticketsPerCustomer: 1 });
+      await loader.execute(sql`insert into users (sub, created_at) select 'generated-' || g, timestamptz '2020-01-01' + g * interval '1 second' from generate_series(1, 300000) g`);
+    });
     pool = new pg.Pool({ connectionString: database.env.DATABASE_URL, max: 2 });
     db = drizzle(pool, { schema, logger: { logQuery: (query, params) => captured.push({ query, params }) } }) as unknown as Database;
     const users = await pool.query("select id, sub, roles, region from users where sub not like 'generated-%'");
     for (const u of users.rows) {
-      principals[u.sub] = { id: u.id, sub: u.sub, name: null, email: null, roles: u.roles, region: u.region, authType: 'cookie', clientId: null };
+      principals[u.sub] = principal({ id: u.id, sub: u.sub, roles: u.roles, region: u.region });
     }
   }, 300_000);
   afterAll(async () => {

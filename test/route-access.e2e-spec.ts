@@ -4,6 +4,7 @@ import request from 'supertest';
 import { AppModule } from '../src/app.module.js';
 import { loadConfig } from '../src/config/config.schema.js';
 import { createTestApp } from './helpers/app.js';
+import { pgliteDataDir } from './helpers/databases.js';
 import { routesOf } from './helpers/routes.js';
 import { jwtLocalEnv, makeKey } from './helpers/tokens.js';
 
@@ -42,8 +43,9 @@ describe('every route declares its access rule', () => {
         return { secret: true };
       }
     }
+    const data = pgliteDataDir();
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(loadConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent' }))],
+      imports: [AppModule.forRoot(loadConfig({ DATA_DIR: data.dataDir, LOG_LEVEL: 'silent' }))],
       controllers: [ForgottenController],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
@@ -60,6 +62,7 @@ describe('every route declares its access rule', () => {
       expect(res.body.message).toBe('This route declares no access rule');
     } finally {
       await app.close();
+      data.remove();
     }
   });
 });

@@ -5,7 +5,7 @@ import { DATABASE } from '../src/database/database.module.js';
 import { users } from '../src/database/schema.js';
 import { UsersService } from '../src/users/users.service.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { databaseKinds, freshDatabase, postgresUrl, rowsOf, type TestDatabase } from './helpers/databases.js';
+import { databaseKinds, freshDatabase, rowsOf, type TestDatabase, describeOnPostgres } from './helpers/databases.js';
 import { eventually } from './helpers/eventually.js';
 import { jwtLocalEnv, makeKey, mint, type TestKey } from './helpers/tokens.js';
 
@@ -81,7 +81,7 @@ describe.each(databaseKinds)('signed-in users cached in memory on %s', (kind) =>
   });
 });
 
-(postgresUrl ? describe : describe.skip)('user cache across instances on PostgreSQL', () => {
+describeOnPostgres('user cache across instances on PostgreSQL', () => {
   const kind = 'postgres';
   let database: TestDatabase;
   let key: TestKey;

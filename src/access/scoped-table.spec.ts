@@ -1,29 +1,19 @@
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineResource, type RowRule } from './resource.js';
-import type { Principal } from '../auth/principal.js';
-import { openDatabase, type DatabaseHandle } from '../database/database.client.js';
+import { principal } from '../../test/helpers/principal.js';
+import type { DatabaseHandle } from '../database/database.client.js';
+import { openTestDatabase } from '../../test/helpers/databases.js';
 import { deals, users } from '../database/schema.js';
 import { ScopedTable } from './scoped-table.js';
 
-const principal = (id: string, over: Partial<Principal> = {}): Principal => ({
-  id,
-  sub: `sub-${id}`,
-  name: null,
-  email: null,
-  roles: ['sales'],
-  region: 'EU',
-  authType: 'cookie',
-  clientId: null,
-  ...over,
-});
 
 describe('ScopedTable statements shared by callers of the same shape', () => {
   let handle: DatabaseHandle;
   let owners: Record<string, string>;
 
   beforeAll(async () => {
-    handle = await openDatabase({ dataDir: 'memory://', seedDemoData: true });
+    handle = await openTestDatabase(true);
     const rows = await handle.db.select({ id: users.id, sub: users.sub }).from(users);
     owners = Object.fromEntries(rows.map((u) => [u.sub, u.id]));
   });
@@ -48,7 +38,7 @@ describe('ScopedTable statements shared by callers of the same shape', () => {
   it("binds each caller's own id, so two sales users never see each other's rows", async () => {
     const own = table((u) => eq(deals.ownerId, u.id));
     for (const sub of ['carol', 'henry']) {
-      const page = await own.list(principal(owners[sub]), { limit: 100, sort: '-createdAt' });
+      const page = await own.list(principal({ id: owners[sub], sub }), { limit: 100, sort: '-createdAt' });
       const expected = await handle.db.select({ id: deals.id }).from(deals).where(eq(deals.ownerId, owners[sub]));
       expect(page.items.length).toBeGreaterThan(0);
       expect(page.items.map((d) => d.ownerId)).toEqual(Array(page.items.length).fill(owners[sub]));
@@ -58,7 +48,7 @@ describe('ScopedTable statements shared by callers of the same shape', () => {
 
   it('refuses a row rule that reads a caller value the statement would bake in', async () => {
     const leaky = table((u) => sql`${deals.title} = ${u.sub}`);
-    await expect(leaky.list(principal(owners.carol), { limit: 5, sort: '-createdAt' })).rejects.toThrow(
+    await expect(leaky.list(principal({ id: owners.carol }), { limit: 5, sort: '-createdAt' })).rejects.toThrow(
       "row rules may read the caller's id, region and roles only, not sub",
     );
   });

@@ -2,16 +2,18 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/config.schema.js';
 import type { ConfigService } from '../config/typed-config.js';
-import { openDatabase, type Database, type DatabaseHandle } from '../database/database.client.js';
+import type { Database, DatabaseHandle } from '../database/database.client.js';
+import { openTestDatabase } from '../../test/helpers/databases.js';
 import { eventOf, newAuditCall } from './audit-call.js';
 import { AuditTrail } from './audit-trail.js';
+import { principal } from '../../test/helpers/principal.js';
 
 const settings: AppConfig['audit'] = { enabled: true, retentionDays: 0, flushMs: 1000, bufferEvents: 100 };
 const config = { get: () => settings } as unknown as ConfigService<AppConfig, true>;
 
 /** The real embedded database, behind a switch that can make it unreachable. */
 async function database() {
-  const real = await openDatabase({ dataDir: 'memory://', seedDemoData: false });
+  const real = await openTestDatabase(false);
   let down = false;
   const db = new Proxy(real.db, {
     get: (target, name, receiver) =>
@@ -24,14 +26,13 @@ async function database() {
   return { handle: { ...real, db } as DatabaseHandle, real, stored, setDown: (value: boolean) => (down = value) };
 }
 
-const caller = { id: '11111111-1111-4111-8111-111111111111', sub: 'carol', name: null, email: null, roles: ['sales'], region: 'EU', authType: 'cookie', clientId: null } as const;
 
 /** A read event of a signed-in caller, or of an anonymous one (a 401). */
 const event = (n: number, anonymous = false) => {
   const call = newAuditCall(`r${String(n).padStart(3, '0')}`, 'rest', 'cookie', true);
   call.operation = 'listDeals';
   call.resource = 'deal';
-  return eventOf(call, anonymous ? undefined : { ...caller, roles: [...caller.roles] }, anonymous ? 401 : 200);
+  return eventOf(call, anonymous ? undefined : principal(), anonymous ? 401 : 200);
 };
 
 describe('AuditTrail (read events off the request path)', () => {

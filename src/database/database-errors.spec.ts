@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
-import { postgresUrl } from '../../test/helpers/databases.js';
+import { postgresUrl, describeOnPostgres } from '../../test/helpers/databases.js';
 import { DatabaseUnavailable, httpErrorFor } from './database-errors.js';
 
 /** The error a real query throws. */
@@ -123,7 +123,7 @@ describe('httpErrorFor on pg errors without a server', () => {
   });
 });
 
-(postgresUrl ? describe : describe.skip)('httpErrorFor on PostgreSQL errors', () => {
+describeOnPostgres('httpErrorFor on PostgreSQL errors', () => {
   const clients: pg.Client[] = [];
   const connect = async () => {
     const client = new pg.Client({ connectionString: postgresUrl });

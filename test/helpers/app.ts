@@ -5,6 +5,8 @@ import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
+import { Clock } from '../../src/common/clock.js';
+import { pgliteDataDir } from './databases.js';
 import { loadConfig } from '../../src/config/config.schema.js';
 
 export type Env = Record<string, string | undefined>;
@@ -16,20 +18,28 @@ export interface TestApp {
 }
 
 /**
- * The real application for a given environment, on an in-memory PGlite unless the
- * environment names a database. Nothing is mocked: requests go through Express, the
- * guards, the Passport strategy and the database.
+ * The real application for a given environment, on an embedded database of its own
+ * (PGlite) unless the environment names one. Nothing is mocked: requests go through Express, the
+ * guards, the Passport strategy and the database. Only the clock may be replaced.
  */
-export async function createTestApp(env: Env, options: { logDestination?: DestinationStream; features?: Type[] } = {}): Promise<TestApp> {
+export async function createTestApp(env: Env, options: { logDestination?: DestinationStream; features?: Type[]; clock?: Clock } = {}): Promise<TestApp> {
+  // An embedded database of its own unless the test names one.
+  const own = env.DATA_DIR === undefined && env.DATABASE_URL === undefined ? pgliteDataDir() : undefined;
   // Demo data by default in every mode (only cookie mode seeds it by default): the suites read it.
-  const config = loadConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent', RATE_LIMIT_PER_USER: '0', RATE_LIMIT_PER_ANONYMOUS: '0', SEED_DEMO_DATA: 'true', ...env });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, options)] }).compile();
+  const config = loadConfig({ DATA_DIR: own?.dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_PER_USER: '0', RATE_LIMIT_PER_ANONYMOUS: '0', SEED_DEMO_DATA: 'true', ...env });
+  const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config, options)] });
+  // A FakeClock (helpers/clock.ts) lets a test move past cooldowns and expiries without waiting.
+  if (options.clock) builder.overrideProvider(Clock).useValue(options.clock);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
   configureApp(app);
   await app.init();
   return {
     app,
     http: () => request(app.getHttpServer()),
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      own?.remove();
+    },
   };
 }

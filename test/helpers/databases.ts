@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
-import type { Database } from '../../src/database/database.client.js';
+import { openDatabase, type Database, type DatabaseHandle } from '../../src/database/database.client.js';
 
 export interface TestDatabase {
   name: 'pglite' | 'postgres';
@@ -13,13 +15,46 @@ export interface TestDatabase {
 /** The PostgreSQL server of this machine or CI, when DATABASE_URL names one. */
 export const postgresUrl = process.env.DATABASE_URL;
 
+/** Tests that need a PostgreSQL server: reported as skipped when DATABASE_URL is not set. */
+export const describeOnPostgres = postgresUrl ? describe : describe.skip;
+export const itOnPostgres = postgresUrl ? it : it.skip;
+
 /** Databases a data test runs on: always PGlite, and PostgreSQL when DATABASE_URL is set. */
 export const databaseKinds: Array<TestDatabase['name']> = postgresUrl ? ['pglite', 'postgres'] : ['pglite'];
+
+/**
+ * A data directory of its own for an embedded database: a copy of the migrated one
+ * global-setup.js made (copying takes a fraction of the time PGlite takes to create and
+ * migrate a cluster), removed by `remove`. In memory when the suite runs without that setup.
+ */
+export function pgliteDataDir(): { dataDir: string; remove(): void } {
+  const runDir = process.env.ROLEGATE_TEST_DIR;
+  if (!runDir) return { dataDir: 'memory://', remove: () => undefined };
+  const dataDir = join(mkdtempSync(join(runDir, 'db-')), 'data');
+  cpSync(join(runDir, 'template'), dataDir, { recursive: true });
+  return { dataDir, remove: () => rmSync(join(dataDir, '..'), { recursive: true, force: true }) };
+}
+
+/** `openDatabase` on an embedded database of its own (pgliteDataDir), removed when it closes. */
+export async function openTestDatabase(seedDemoData: boolean): Promise<DatabaseHandle> {
+  const { dataDir, remove } = pgliteDataDir();
+  const handle = await openDatabase({ dataDir, seedDemoData });
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      remove();
+    },
+  };
+}
 
 /** A fresh, empty database of that kind; PostgreSQL ones get a database of their own, dropped afterwards. */
 export async function freshDatabase(kind: TestDatabase['name'], seed = true): Promise<TestDatabase> {
   const seedEnv = { SEED_DEMO_DATA: String(seed) };
-  if (kind === 'pglite') return { name: kind, env: { DATA_DIR: 'memory://', ...seedEnv }, drop: async () => undefined };
+  if (kind === 'pglite') {
+    const { dataDir, remove } = pgliteDataDir();
+    return { name: kind, env: { DATA_DIR: dataDir, ...seedEnv }, drop: async () => remove() };
+  }
   if (!postgresUrl) throw new Error('DATABASE_URL is not set');
   const dbName = `rolegate_test_${randomBytes(6).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${dbName}`);
@@ -37,6 +72,36 @@ async function adminQuery(sql: string): Promise<void> {
   await client.connect();
   try {
     await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Fills tables with generated rows the way pg_restore loads a dump: their secondary indexes
+ * are dropped and built again afterwards (one sort per index instead of an insertion per
+ * row), and foreign keys are not checked row by row (`session_replication_role = replica`;
+ * generated rows are consistent by construction), then the tables are analyzed. The
+ * indexes come back exactly as the migrations made them (`pg_get_indexdef`). For the
+ * PostgreSQL-only plan suites; it needs a superuser, as the test server's role is.
+ */
+export async function bulkLoad(url: string, tables: string[], load: (client: pg.Client) => Promise<void>): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows: indexes } = await client.query<{ name: string; definition: string }>(
+      `select i.relname as name, pg_get_indexdef(i.oid) as definition
+         from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid
+        where t.relname = any($1) and t.relnamespace = 'public'::regnamespace
+          and not exists (select 1 from pg_constraint c where c.conindid = i.oid)`,
+      [tables],
+    );
+    for (const { name } of indexes) await client.query(`drop index "${name}"`);
+    await client.query("set session_replication_role = replica; set maintenance_work_mem = '1GB'");
+    await load(client);
+    await client.query('reset session_replication_role');
+    for (const { definition } of indexes) await client.query(definition);
+    await client.query(`analyze ${tables.map((t) => `"${t}"`).join(', ')}`);
   } finally {
     await client.end();
   }
