@@ -1,22 +1,28 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from './app.module.js';
-import { configureApp } from './app.setup.js';
-import { ConfigError, loadConfig } from './config/config.schema.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/config.schema.js';
 import { readEnvironment } from './config/environment.js';
-import { AppLogger } from './logging/logger.js';
 
-async function bootstrap(): Promise<void> {
-  let config;
+/** The settings, checked before anything else loads: a mistake is reported at once. */
+function settings(): AppConfig {
   try {
-    config = loadConfig(readEnvironment());
+    return loadConfig(readEnvironment());
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);
     process.exit(1);
   }
+}
+
+async function bootstrap(): Promise<void> {
+  const config = settings();
+  const [{ Logger }, { NestFactory }, { AppModule }, { configureApp }, { AppLogger }] = await Promise.all([
+    import('@nestjs/common'),
+    import('@nestjs/core'),
+    import('./app.module.js'),
+    import('./app.setup.js'),
+    import('./logging/logger.js'),
+  ]);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(AppLogger));
   configureApp(app);

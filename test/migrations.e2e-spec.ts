@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
+import { pgliteDataDir } from './helpers/databases.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
 
@@ -16,6 +17,7 @@ const MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
 describe('upgrading a database with data to the current migrations', () => {
   let older: string;
   let client: PGlite;
+  let data: ReturnType<typeof pgliteDataDir>;
 
   beforeAll(async () => {
     older = mkdtempSync(join(tmpdir(), 'rolegate-migrations-'));
@@ -24,7 +26,8 @@ describe('upgrading a database with data to the current migrations', () => {
     const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: Array<{ tag: string }> };
     journal.entries = journal.entries.filter((e) => e.tag < '0003');
     writeFileSync(journalPath, JSON.stringify(journal));
-    client = new PGlite();
+    data = pgliteDataDir('new');
+    client = new PGlite(data.dataDir);
     await migrate(drizzle(client), { migrationsFolder: older });
     await client.exec(`
       insert into users (sub, roles, region) values ('carol', '{sales}', 'EU'), ('frank', '{sales}', 'NA'), ('kim', '{support}', 'EU');
@@ -38,6 +41,7 @@ describe('upgrading a database with data to the current migrations', () => {
   });
   afterAll(async () => {
     await client?.close();
+    data?.remove();
     rmSync(older, { recursive: true, force: true });
   });
 

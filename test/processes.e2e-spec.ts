@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestApp } from './helpers/app.js';
+import { pgliteDataDir } from './helpers/databases.js';
 import { eventually } from './helpers/eventually.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -11,10 +12,21 @@ const node = (args: string[], env: Record<string, string>, cwd: string) =>
 
 describe('rolegate as a process', () => {
   let cwd: string;
+  let removals: Array<() => void> = [];
   beforeEach(() => {
     cwd = mkdtempSync(join(tmpdir(), 'rolegate-'));
   });
-  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+  afterEach(() => {
+    rmSync(cwd, { recursive: true, force: true });
+    for (const remove of removals) remove();
+    removals = [];
+  });
+  /** An embedded database that has been started before (the first start has a test of its own). */
+  const startedBefore = () => {
+    const { dataDir, remove } = pgliteDataDir();
+    removals.push(remove);
+    return { DATA_DIR: dataDir };
+  };
 
   it('runs on Node.js 24 or later, brought in by the project', () => {
     expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(24);
@@ -75,7 +87,7 @@ describe('rolegate as a process', () => {
   });
 
   it('npm start passes SIGTERM to the server, which shuts down gracefully (as under systemd, Docker or Kubernetes)', async () => {
-    const { child, url, out, exited } = await startServer({}, true);
+    const { child, url, out, exited } = await startServer(startedBefore(), true);
     expect((await fetch(`${url}/health`)).status).toBe(200);
     child.kill('SIGTERM'); // to npm, not to the server
     // npm's output closes only once the server has exited too: an orphaned server would keep it open.
@@ -85,7 +97,7 @@ describe('rolegate as a process', () => {
   });
 
   it('on SIGTERM reports not-ready, finishes requests in flight, then closes the database', async () => {
-    const { child, url, out, exited } = await startServer({ SHUTDOWN_DRAIN_SECONDS: '2', RATE_LIMIT_PER_USER: '0' });
+    const { child, url, out, exited } = await startServer({ ...startedBefore(), SHUTDOWN_DRAIN_SECONDS: '1', RATE_LIMIT_PER_USER: '0' });
     const login = await fetch(`${url}/auth/dev-login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sub":"alice"}' });
     const cookie = login.headers.getSetCookie()[0].split(';')[0];
     child.kill('SIGTERM');
@@ -112,7 +124,8 @@ describe('rolegate as a process', () => {
     expect(keys.status).toBe(0);
     const env = Object.fromEntries(keys.stdout.trim().split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2)));
     expect(Object.keys(env)).toEqual(['AUTH_TYPE', 'JWT_ISS', 'JWT_AUD', 'JWT_ALG', 'JWT_DECODE_KEY_B64', 'SEED_DEMO_DATA']);
-    const token = (sub: string) => node([join(ROOT, 'dist/cli/token.js'), '--sub', sub], {}, cwd).stdout.trim();
+    const tokens = new Map<string, string>();
+    const token = (sub: string) => tokens.get(sub) ?? tokens.set(sub, node([join(ROOT, 'dist/cli/token.js'), '--sub', sub], {}, cwd).stdout.trim()).get(sub)!;
     const t = await createTestApp({ SEED_DEMO_DATA: undefined, ...env }); // exactly what npm run keys wrote
     try {
       const carol = await t.http().get('/api/me').set('Authorization', `Bearer ${token('carol')}`).expect(200);

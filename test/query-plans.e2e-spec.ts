@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
@@ -14,7 +16,7 @@ import { generateData } from '../src/database/seed.js';
 import { dealResource } from '../src/deals/deal.resource.js';
 import { ticketResource } from '../src/tickets/ticket.resource.js';
 import { userResource } from '../src/users/user.resource.js';
-import { bulkLoad, describeOnPostgres, freshDatabase, type TestDatabase } from './helpers/databases.js';
+import { bulkLoad, databaseFromTemplate, describeOnPostgres, type TestDatabase } from './helpers/databases.js';
 
 interface PlanNode {
   'Node Type': string;
@@ -43,13 +45,17 @@ describeOnPostgres('query plans of every scoped list and sort on PostgreSQL (300
   const principals: Record<string, Principal> = {};
 
   beforeAll(async () => {
-    database = await freshDatabase('postgres', false);
-    const handle = await openDatabase({ url: database.env.DATABASE_URL, dataDir: '', seedDemoData: false }); // the migrations
-    await handle.close();
-    await bulkLoad(database.env.DATABASE_URL, ['customers', 'deals', 'tickets', 'users'], async (client) => {
-      const loader = drizzle(client) as unknown as Database;
-      await generateData(loader, { customers: 300_000, dealsPerCustomer: 1, ticketsPerCustomer: 1 });
-      await loader.execute(sql`insert into users (sub, created_at) select 'generated-' || g, timestamptz '2020-01-01' + g * interval '1 second' from generate_series(1, 300000) g`);
+    const ROWS = 300_000;
+    const moreUsers = sql`insert into users (sub, created_at) select 'generated-' || g, timestamptz '2020-01-01' + g * interval '1 second' from generate_series(1, ${ROWS}::int) g`;
+    // Generated once and kept as a template until the migrations, the generator or this suite change.
+    const inputs = [resolve(import.meta.dirname, '../src/database/seed.ts'), import.meta.filename].map((f) => readFileSync(f, 'utf8'));
+    database = await databaseFromTemplate('query_plans', inputs, async (url) => {
+      await (await openDatabase({ url, dataDir: '', seedDemoData: false })).close(); // the migrations
+      await bulkLoad(url, ['customers', 'deals', 'tickets', 'users'], async (client) => {
+        const loader = drizzle(client) as unknown as Database;
+        await generateData(loader, { customers: ROWS, dealsPerCustomer: 1, ticketsPerCustomer: 1 });
+        await loader.execute(moreUsers);
+      });
     });
     pool = new pg.Pool({ connectionString: database.env.DATABASE_URL, max: 2 });
     db = drizzle(pool, { schema, logger: { logQuery: (query, params) => captured.push({ query, params }) } }) as unknown as Database;

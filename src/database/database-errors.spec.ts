@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
-import { postgresUrl, describeOnPostgres } from '../../test/helpers/databases.js';
+import { describeOnPostgres, pgliteDataDir, postgresUrl } from '../../test/helpers/databases.js';
 import { DatabaseUnavailable, httpErrorFor } from './database-errors.js';
 
 /** The error a real query throws. */
@@ -43,12 +43,16 @@ const SCHEMA = `
 describe('httpErrorFor on PGlite errors', () => {
   let client: PGlite;
   const db = () => drizzlePglite(client);
+  const dirs = [pgliteDataDir(), pgliteDataDir()];
 
   beforeAll(async () => {
-    client = new PGlite();
+    client = new PGlite(dirs[0].dataDir);
     await client.exec(SCHEMA);
   });
-  afterAll(() => client.close());
+  afterAll(async () => {
+    await client.close();
+    for (const dir of dirs) dir.remove();
+  });
 
   it('answers 400 for a value the type cannot hold (class 22), through Drizzle and raw, without the SQL or the value', async () => {
     const wrapped = await failure(() => db().execute(sql`select ${'not-a-number'}::int`));
@@ -93,7 +97,7 @@ describe('httpErrorFor on PGlite errors', () => {
   });
 
   it('answers 503 with Retry-After once the database is closed', async () => {
-    const closed = new PGlite();
+    const closed = new PGlite(dirs[1].dataDir);
     await closed.close();
     const err = await failure(() => drizzlePglite(closed).execute(sql`select 1`));
     expect(answer(err)).toEqual({

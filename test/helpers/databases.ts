@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
 import { openDatabase, type Database, type DatabaseHandle } from '../../src/database/database.client.js';
@@ -23,15 +23,15 @@ export const itOnPostgres = postgresUrl ? it : it.skip;
 export const databaseKinds: Array<TestDatabase['name']> = postgresUrl ? ['pglite', 'postgres'] : ['pglite'];
 
 /**
- * A data directory of its own for an embedded database: a copy of the migrated one
- * global-setup.js made (copying takes a fraction of the time PGlite takes to create and
+ * A data directory of its own for an embedded database: a copy of the migrated one (or of
+ * the new one) global-setup.js made (copying takes a fraction of the time PGlite takes to create and
  * migrate a cluster), removed by `remove`. In memory when the suite runs without that setup.
  */
-export function pgliteDataDir(): { dataDir: string; remove(): void } {
+export function pgliteDataDir(state: 'migrated' | 'new' = 'migrated'): { dataDir: string; remove(): void } {
   const runDir = process.env.ROLEGATE_TEST_DIR;
   if (!runDir) return { dataDir: 'memory://', remove: () => undefined };
   const dataDir = join(mkdtempSync(join(runDir, 'db-')), 'data');
-  cpSync(join(runDir, 'template'), dataDir, { recursive: true });
+  cpSync(join(runDir, state === 'new' ? 'empty' : 'template'), dataDir, { recursive: true });
   return { dataDir, remove: () => rmSync(join(dataDir, '..'), { recursive: true, force: true }) };
 }
 
@@ -65,6 +65,50 @@ export async function freshDatabase(kind: TestDatabase['name'], seed = true): Pr
     env: { DATABASE_URL: url.toString(), ...seedEnv },
     drop: () => adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`),
   };
+}
+
+/**
+ * A PostgreSQL database of its own, as a copy of a template that `build` filled once: for
+ * suites that need a large generated data set. The template is kept on the test server as
+ * `rolegate_tpl_<name>_<hash>`, the hash covering the migrations and `inputs` (whatever
+ * else decides its content, such as the generating SQL), so it is built again, and the
+ * previous one dropped, exactly when one of them changes; a build that did not finish is
+ * never used. Copying (CREATE DATABASE ... TEMPLATE) takes seconds where generating takes
+ * most of a minute. Drop the templates at any time; the next run builds them again.
+ */
+export async function databaseFromTemplate(name: string, inputs: string[], build: (url: string) => Promise<void>): Promise<TestDatabase> {
+  if (!postgresUrl) throw new Error('DATABASE_URL is not set');
+  const hash = createHash('sha256');
+  const migrations = resolve(import.meta.dirname, '../../drizzle');
+  for (const file of readdirSync(migrations).filter((f) => f.endsWith('.sql')).sort()) hash.update(file).update(readFileSync(join(migrations, file)));
+  for (const input of inputs) hash.update(input);
+  const template = `rolegate_tpl_${name}_${hash.digest('hex').slice(0, 16)}`;
+  const urlOf = (db: string) => Object.assign(new URL(postgresUrl), { pathname: `/${db}` }).toString();
+
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  try {
+    // One builder at a time, across test workers and concurrent runs.
+    await admin.query('select pg_advisory_lock(hashtext($1))', [template]);
+    const exists = async (db: string) => (await admin.query('select 1 from pg_database where datname = $1', [db])).rowCount === 1;
+    if (!(await exists(template))) {
+      const partial = `${template}_partial`;
+      await admin.query(`DROP DATABASE IF EXISTS ${partial} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${partial}`);
+      await build(urlOf(partial));
+      await admin.query(`ALTER DATABASE ${partial} RENAME TO ${template}`);
+      const stale = await admin.query<{ datname: string }>('select datname from pg_database where datname like $1 and datname <> $2', [`rolegate\_tpl\_${name}\_%`, template]);
+      for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+    }
+    const copy = `rolegate_test_${randomBytes(6).toString('hex')}`;
+    // PostgreSQL 15 and later copy the files as they are; earlier ones do so by default.
+    const fileCopy = Number((await admin.query('show server_version_num')).rows[0].server_version_num) >= 150000 ? ' STRATEGY = FILE_COPY' : '';
+    await admin.query(`CREATE DATABASE ${copy} TEMPLATE ${template}${fileCopy}`);
+    await admin.query('select pg_advisory_unlock(hashtext($1))', [template]);
+    return { name: 'postgres', env: { DATABASE_URL: urlOf(copy) }, drop: () => adminQuery(`DROP DATABASE IF EXISTS ${copy} WITH (FORCE)`) };
+  } finally {
+    await admin.end();
+  }
 }
 
 async function adminQuery(sql: string): Promise<void> {
