@@ -380,6 +380,7 @@ describe.each(databaseKinds)('audit trail on %s', (kind) => {
   describe('in the database', () => {
     it('refuses UPDATE, DELETE and TRUNCATE of events, whoever asks', async () => {
       await as('alice').get('/api/me').expect(200);
+      await as('dan').get('/api/deals').expect(403);
       await trail.flush();
       const refused = (what: string) => ({ cause: expect.objectContaining({ message: `audit events are append-only: ${what} refused` }) });
       await expect(query(`update audit_events set status = 200 where status = 403`)).rejects.toMatchObject(refused('UPDATE'));
@@ -566,8 +567,13 @@ describeOnPostgres('audit trail when the client leaves first (PostgreSQL)', () =
       rows = await rowsOf<Row>(db, `select status, changes from audit_events where request_id = '${requestId}'`);
       expect(rows.length).toBeGreaterThan(0);
     });
-    // A second event would be recorded as the handler settles, right after the first.
-    await new Promise((r) => setTimeout(r, 100));
+    // A second event would be recorded as the handler settles: once no statement of the app
+    // is running any more (what follows the statement happens within the next turns).
+    await eventually(async () => {
+      const [{ n }] = await rowsOf<{ n: number }>(db, "select count(*)::int n from pg_stat_activity where datname = current_database() and state <> 'idle' and pid <> pg_backend_pid()");
+      expect(n).toBe(0);
+    });
+    await new Promise(setImmediate);
     await t.app.get(AuditTrail).flush();
     return rowsOf<Row>(db, `select status, changes from audit_events where request_id = '${requestId}'`);
   };

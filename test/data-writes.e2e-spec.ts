@@ -148,22 +148,25 @@ describe.each(databaseKinds)('writes, role assignment and several roles on %s', 
 
   it('lets admins assign roles inside rolegate, effective on the next request', async () => {
     const frank = await userId('frank');
-    await t.http().put(`/api/users/${frank}/roles`).set('Cookie', cookies.carol).send({ roles: ['admin'] }).expect(403);
-    const res = await t.http().put(`/api/users/${frank}/roles`).set('Cookie', cookies.alice).send({ roles: ['support', 'sales'] }).expect(200);
-    expect(res.body).toMatchObject({ id: frank, sub: 'frank', roles: ['sales', 'support'] });
-    const me = await t.http().get('/api/me').set('Cookie', cookies.frank).expect(200);
-    expect(me.body.roles).toEqual(['sales', 'support']);
+    try {
+      await t.http().put(`/api/users/${frank}/roles`).set('Cookie', cookies.carol).send({ roles: ['admin'] }).expect(403);
+      const res = await t.http().put(`/api/users/${frank}/roles`).set('Cookie', cookies.alice).send({ roles: ['support', 'sales'] }).expect(200);
+      expect(res.body).toMatchObject({ id: frank, sub: 'frank', roles: ['sales', 'support'] });
+      const me = await t.http().get('/api/me').set('Cookie', cookies.frank).expect(200);
+      expect(me.body.roles).toEqual(['sales', 'support']);
 
-    for (const [body, message] of [
-      [{ roles: ['root'] }, /roles must be a list of admin/],
-      [{ roles: 'admin' }, /roles must be a list/],
-      [{}, /roles/],
-    ] as const) {
-      const bad = await t.http().put(`/api/users/${frank}/roles`).set('Cookie', cookies.alice).send(body).expect(400);
-      expect([bad.body.message].flat().join()).toMatch(message);
+      for (const [body, message] of [
+        [{ roles: ['root'] }, /roles must be a list of admin/],
+        [{ roles: 'admin' }, /roles must be a list/],
+        [{}, /roles/],
+      ] as const) {
+        const bad = await t.http().put(`/api/users/${frank}/roles`).set('Cookie', cookies.alice).send(body).expect(400);
+        expect([bad.body.message].flat().join()).toMatch(message);
+      }
+      await t.http().put('/api/users/00000000-0000-4000-8000-000000000000/roles').set('Cookie', cookies.alice).send({ roles: [] }).expect(404);
+    } finally {
+      await setRoles('frank', ['sales']); // as the demo data has him, for the other tests
     }
-    await t.http().put('/api/users/00000000-0000-4000-8000-000000000000/roles').set('Cookie', cookies.alice).send({ roles: [] }).expect(404);
-    await setRoles('frank', ['sales']); // as the demo data has him, for the other tests
   });
 
   it('gives a user with several roles the union of rows, and fields per row from the roles granting it', async () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -17,12 +17,30 @@ const MIGRATIONS = join(ROOT, 'drizzle');
  */
 export default async function globalSetup() {
   const built = run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
-  const kept = await keptDatabases();
-  const dir = mkdtempSync(join(inMemoryDir() ?? tmpdir(), 'rolegate-test-'));
-  for (const name of ['empty', 'template']) cpSync(join(kept, name), join(dir, name), { recursive: true });
+  const base = inMemoryDir() ?? tmpdir();
+  sweepAbandonedRuns(base);
+  const dir = mkdtempSync(join(base, 'rolegate-test-'));
+  writeFileSync(join(dir, 'pid'), String(process.pid));
+  try {
+    const kept = await keptDatabases();
+    for (const name of ['empty', 'template']) cpSync(join(kept, name), join(dir, name), { recursive: true });
+    await built;
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   // The test workers inherit it; global-teardown.js removes the directory.
   process.env.ROLEGATE_TEST_DIR = dir;
-  await built;
+}
+
+/** Directories of earlier runs that were killed before their teardown (their process is gone). */
+function sweepAbandonedRuns(base) {
+  for (const name of readdirSync(base).filter((n) => n.startsWith('rolegate-test-'))) {
+    const pidFile = join(base, name, 'pid');
+    // No pid yet: a run that is starting right now, unless the directory is old.
+    const abandoned = existsSync(pidFile) ? !isRunning(Number(readFileSync(pidFile, 'utf8'))) : Date.now() - statSync(join(base, name)).mtimeMs > 3_600_000;
+    if (abandoned) rmSync(join(base, name), { recursive: true, force: true });
+  }
 }
 
 async function keptDatabases() {
@@ -36,7 +54,7 @@ async function keptDatabases() {
   if (existsSync(kept)) return kept;
 
   mkdirSync(cache, { recursive: true });
-  const partial = mkdtempSync(join(cache, 'partial-'));
+  const partial = mkdtempSync(join(cache, `partial-${process.pid}-`));
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
@@ -45,9 +63,18 @@ async function keptDatabases() {
   const client = await PGlite.create(join(partial, 'template'));
   await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
   await client.close();
-  // Earlier pairs (other migrations) go; a pair appears only once complete.
-  for (const old of readdirSync(cache).filter((name) => name.startsWith('pglite-'))) rmSync(join(cache, old), { recursive: true, force: true });
-  renameSync(partial, kept);
+  // A pair appears only once complete; another run may have completed the same one meanwhile.
+  try {
+    renameSync(partial, kept);
+  } catch (err) {
+    if (!existsSync(kept)) throw err;
+    rmSync(partial, { recursive: true, force: true });
+  }
+  // Pairs for other migrations, and builds that were interrupted, go.
+  for (const name of readdirSync(cache)) {
+    const stale = (name.startsWith('pglite-') && join(cache, name) !== kept) || (name.startsWith('partial-') && !isRunning(Number(name.split('-')[1])));
+    if (stale) rmSync(join(cache, name), { recursive: true, force: true });
+  }
   return kept;
 }
 
@@ -59,11 +86,24 @@ function run(command, args) {
   });
 }
 
-/** The system's tmpfs, where copying a database directory takes a tenth of the time it takes on disk. */
+function isRunning(pid) {
+  try {
+    return pid > 0 && process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The system's tmpfs, where copying a database directory takes a tenth of the time it
+ * takes on disk, when it has room for the databases of a run (each is about 40 MB, and a
+ * few dozen may be open at once); otherwise the disk.
+ */
 function inMemoryDir() {
   try {
     accessSync('/dev/shm', constants.W_OK);
-    return '/dev/shm';
+    const { bavail, bsize } = statfsSync('/dev/shm');
+    return bavail * bsize >= 2 * 1024 ** 3 ? '/dev/shm' : undefined;
   } catch {
     return undefined;
   }

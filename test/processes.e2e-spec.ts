@@ -21,7 +21,7 @@ describe('rolegate as a process', () => {
     for (const remove of removals) remove();
     removals = [];
   });
-  /** An embedded database that has been started before (the first start has a test of its own). */
+  /** An embedded database already created and migrated (the very first start has a test of its own). */
   const startedBefore = () => {
     const { dataDir, remove } = pgliteDataDir();
     removals.push(remove);
@@ -97,7 +97,7 @@ describe('rolegate as a process', () => {
   });
 
   it('on SIGTERM reports not-ready, finishes requests in flight, then closes the database', async () => {
-    const { child, url, out, exited } = await startServer({ ...startedBefore(), SHUTDOWN_DRAIN_SECONDS: '1', RATE_LIMIT_PER_USER: '0' });
+    const { child, url, out, exited } = await startServer({ ...startedBefore(), SHUTDOWN_DRAIN_SECONDS: '2', RATE_LIMIT_PER_USER: '0' });
     const login = await fetch(`${url}/auth/dev-login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sub":"alice"}' });
     const cookie = login.headers.getSetCookie()[0].split(';')[0];
     child.kill('SIGTERM');

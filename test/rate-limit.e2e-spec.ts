@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { RedisRateLimitStore } from '../src/rate-limit/rate-limit.store.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { jwtLocalEnv, makeKey, mint, type TestKey } from './helpers/tokens.js';
 
@@ -68,7 +69,11 @@ describe('rate limits (in memory)', () => {
     }
   });
 
-  it('lets requests through when Redis is unreachable', async () => {
+  it('lets requests through when Redis is unreachable, without queueing them for a connection', async () => {
+    // The store fails at once rather than waiting for Redis (no offline queue): no request waits on it.
+    const store = new RedisRateLimitStore('redis://127.0.0.1:1');
+    await expect(store.hit('k', 1000)).rejects.toThrow(/enableOfflineQueue/);
+    await store.close();
     const t = await createTestApp({ AUTH_TYPE: 'cookie', REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_PER_ANONYMOUS: '1' });
     try {
       for (let i = 0; i < 3; i++) await t.http().get('/health').expect(200);

@@ -66,9 +66,10 @@ describe.each(databaseKinds)('signed-in users cached in memory on %s', (kind) =>
   });
 
   it('reads the user on every request with USER_CACHE_SECONDS=0', async () => {
-    // Its own app (on PGlite also its own in-memory database, hence seeded there).
-    const seed = kind === 'postgres' ? { SEED_DEMO_DATA: 'false' } : {};
-    const uncached = await createTestApp({ ...jwtLocalEnv(key), ...database.env, ...seed, USER_CACHE_SECONDS: '0' });
+    // Its own app: on PostgreSQL sharing the database, on PGlite with a database of its own
+    // (one directory is never opened by two instances), seeded there.
+    const data = kind === 'postgres' ? { ...database.env, SEED_DEMO_DATA: 'false' } : {};
+    const uncached = await createTestApp({ ...jwtLocalEnv(key), ...data, USER_CACHE_SECONDS: '0' });
     try {
       expect(uncached.app.get(UsersService).cachingUsers).toBe(false);
       const roles = async () => (await uncached.http().get('/api/me').set('Authorization', `Bearer ${carol}`).expect(200)).body.roles;

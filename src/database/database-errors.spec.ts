@@ -43,7 +43,7 @@ const SCHEMA = `
 describe('httpErrorFor on PGlite errors', () => {
   let client: PGlite;
   const db = () => drizzlePglite(client);
-  const dirs = [pgliteDataDir(), pgliteDataDir()];
+  const dirs = [pgliteDataDir('new'), pgliteDataDir('new')];
 
   beforeAll(async () => {
     client = new PGlite(dirs[0].dataDir);

@@ -70,26 +70,33 @@ export async function freshDatabase(kind: TestDatabase['name'], seed = true): Pr
 /**
  * A PostgreSQL database of its own, as a copy of a template that `build` filled once: for
  * suites that need a large generated data set. The template is kept on the test server as
- * `rolegate_tpl_<name>_<hash>`, the hash covering the migrations and `inputs` (whatever
- * else decides its content, such as the generating SQL), so it is built again, and the
- * previous one dropped, exactly when one of them changes; a build that did not finish is
- * never used. Copying (CREATE DATABASE ... TEMPLATE) takes seconds where generating takes
- * most of a minute. Drop the templates at any time; the next run builds them again.
+ * `rolegate_tpl_<name>_<hash>`; the hash covers the migrations, rolegate's database code
+ * (schema, client, seed), this file, `inputs` (the suite's own source, say) and the server
+ * version, so the template is built again, and the previous one of that suite dropped,
+ * when one of them changes. A build that did not finish is never used. Copying takes
+ * seconds where generating takes most of a minute. Drop the templates at any time; the
+ * next run builds them again.
  */
 export async function databaseFromTemplate(name: string, inputs: string[], build: (url: string) => Promise<void>): Promise<TestDatabase> {
   if (!postgresUrl) throw new Error('DATABASE_URL is not set');
-  const hash = createHash('sha256');
-  const migrations = resolve(import.meta.dirname, '../../drizzle');
-  for (const file of readdirSync(migrations).filter((f) => f.endsWith('.sql')).sort()) hash.update(file).update(readFileSync(join(migrations, file)));
-  for (const input of inputs) hash.update(input);
-  const template = `rolegate_tpl_${name}_${hash.digest('hex').slice(0, 16)}`;
-  const urlOf = (db: string) => Object.assign(new URL(postgresUrl), { pathname: `/${db}` }).toString();
-
   const admin = new pg.Client({ connectionString: postgresUrl });
   await admin.connect();
   try {
-    // One builder at a time, across test workers and concurrent runs.
-    await admin.query('select pg_advisory_lock(hashtext($1))', [template]);
+    const version = Number((await admin.query('show server_version_num')).rows[0].server_version_num);
+    const hash = createHash('sha256').update(String(version));
+    const root = resolve(import.meta.dirname, '../..');
+    const code = [
+      ...readdirSync(join(root, 'drizzle'), { recursive: true }).map((f) => join('drizzle', String(f))).filter((f) => /\.(sql|json)$/.test(f)),
+      ...readdirSync(join(root, 'src/database')).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).map((f) => join('src/database', f)),
+      'test/helpers/databases.ts',
+    ].sort();
+    for (const file of code) hash.update(file).update(readFileSync(join(root, file)));
+    for (const input of inputs) hash.update(input);
+    const template = `rolegate_tpl_${name}_${hash.digest('hex').slice(0, 16)}`;
+    const urlOf = (db: string) => Object.assign(new URL(postgresUrl), { pathname: `/${db}` }).toString();
+
+    // One run at a time builds, copies or drops a suite's templates (test workers, concurrent runs).
+    await admin.query('select pg_advisory_lock(hashtext($1))', [`rolegate_tpl_${name}`]);
     const exists = async (db: string) => (await admin.query('select 1 from pg_database where datname = $1', [db])).rowCount === 1;
     if (!(await exists(template))) {
       const partial = `${template}_partial`;
@@ -97,14 +104,18 @@ export async function databaseFromTemplate(name: string, inputs: string[], build
       await admin.query(`CREATE DATABASE ${partial}`);
       await build(urlOf(partial));
       await admin.query(`ALTER DATABASE ${partial} RENAME TO ${template}`);
-      const stale = await admin.query<{ datname: string }>('select datname from pg_database where datname like $1 and datname <> $2', [`rolegate\_tpl\_${name}\_%`, template]);
+      const stale = await admin.query<{ datname: string }>('select datname from pg_database where datname like $1 and datname <> $2', [
+        String.raw`rolegate\_tpl\_${name}\_%`,
+        template,
+      ]);
       for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     }
     const copy = `rolegate_test_${randomBytes(6).toString('hex')}`;
-    // PostgreSQL 15 and later copy the files as they are; earlier ones do so by default.
-    const fileCopy = Number((await admin.query('show server_version_num')).rows[0].server_version_num) >= 150000 ? ' STRATEGY = FILE_COPY' : '';
+    // From PostgreSQL 15 a copy goes block by block through the WAL unless told otherwise;
+    // copying the files (after a checkpoint) is much faster for a template this large.
+    const fileCopy = version >= 150000 ? ' STRATEGY = FILE_COPY' : '';
     await admin.query(`CREATE DATABASE ${copy} TEMPLATE ${template}${fileCopy}`);
-    await admin.query('select pg_advisory_unlock(hashtext($1))', [template]);
+    await admin.query('select pg_advisory_unlock(hashtext($1))', [`rolegate_tpl_${name}`]);
     return { name: 'postgres', env: { DATABASE_URL: urlOf(copy) }, drop: () => adminQuery(`DROP DATABASE IF EXISTS ${copy} WITH (FORCE)`) };
   } finally {
     await admin.end();
@@ -122,12 +133,12 @@ async function adminQuery(sql: string): Promise<void> {
 }
 
 /**
- * Fills tables with generated rows the way pg_restore loads a dump: their secondary indexes
- * are dropped and built again afterwards (one sort per index instead of an insertion per
- * row), and foreign keys are not checked row by row (`session_replication_role = replica`;
- * generated rows are consistent by construction), then the tables are analyzed. The
- * indexes come back exactly as the migrations made them (`pg_get_indexdef`). For the
- * PostgreSQL-only plan suites; it needs a superuser, as the test server's role is.
+ * Fills tables with generated rows as a restore does: their secondary indexes are dropped
+ * and built again afterwards (one sort per index instead of an insertion per row), exactly
+ * as the migrations made them (`pg_get_indexdef`), then the tables are analyzed. Foreign
+ * keys are not checked row by row when the role may say so (`session_replication_role =
+ * replica`, a superuser's setting; the generated rows are consistent by construction);
+ * otherwise they are checked, which is slower but gives the same data.
  */
 export async function bulkLoad(url: string, tables: string[], load: (client: pg.Client) => Promise<void>): Promise<void> {
   const client = new pg.Client({ connectionString: url });
@@ -141,7 +152,10 @@ export async function bulkLoad(url: string, tables: string[], load: (client: pg.
       [tables],
     );
     for (const { name } of indexes) await client.query(`drop index "${name}"`);
-    await client.query("set session_replication_role = replica; set maintenance_work_mem = '1GB'");
+    await client.query("set maintenance_work_mem = '256MB'");
+    await client.query('set session_replication_role = replica').catch((err: { code?: string }) => {
+      if (err.code !== '42501') throw err; // insufficient privilege: load with the checks
+    });
     await load(client);
     await client.query('reset session_replication_role');
     for (const { definition } of indexes) await client.query(definition);
