@@ -116,9 +116,9 @@ describeOnPostgres('user cache across instances on PostgreSQL', () => {
     const alice = await mint(key, { sub: 'alice' });
     const me = (await a.http().get('/api/me').set('Authorization', `Bearer ${carol}`).expect(200)).body;
     await a.http().put(`/api/users/${me.id}/roles`).set('Authorization', `Bearer ${alice}`).send({ roles: ['auditor'] }).expect(200);
-    await eventually(async () => expect(await rolesOf(b)).toEqual(['auditor']), 1000);
+    await eventually(async () => expect(await rolesOf(b)).toEqual(['auditor']));
     await admin.query(`update users set roles = '{sales}' where sub = 'carol'`);
-    await eventually(async () => expect(await rolesOf(b)).toEqual(['sales']), 1000);
+    await eventually(async () => expect(await rolesOf(b)).toEqual(['sales']));
   });
 
   it('serves nothing from memory while its notification connection is down, and resumes after reconnecting', async () => {
@@ -149,6 +149,6 @@ describeOnPostgres('user cache across instances on PostgreSQL', () => {
       await admin.query(`alter table users enable trigger users_changed`);
     }
     await admin.query(`update users set roles = '{sales}' where sub = 'carol'`);
-    await eventually(async () => expect(await rolesOf(a)).toEqual(['sales']), 1000);
+    await eventually(async () => expect(await rolesOf(a)).toEqual(['sales']));
   });
 });

@@ -2,7 +2,7 @@
  * Polls until `check` passes (it throws until then), for at most `ms`: for effects that
  * arrive asynchronously by design, such as a database notification.
  */
-export async function eventually(check: () => Promise<void>, ms = 3000): Promise<void> {
+export async function eventually(check: () => Promise<void>, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
