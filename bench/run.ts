@@ -29,12 +29,15 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '4' },
     'small-customers': { type: 'string', default: '1000' },
     'large-customers': { type: 'string', default: '100000' },
+    only: { type: 'string' },
   },
 });
 const ROOT = join(import.meta.dirname, '..');
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const rounds = Number(values.rounds);
+if (values.only !== undefined && values.only !== 'audit') throw new Error('--only takes audit (the audit trail on/off pair)');
+const onlyAudit = values.only === 'audit';
 const pgUrl = process.env.DATABASE_URL;
 const kind = values.db ?? (pgUrl ? 'postgres' : 'pglite');
 if (kind === 'postgres' && !pgUrl) throw new Error('--db postgres needs DATABASE_URL (a server where rolegate may create databases)');
@@ -318,9 +321,18 @@ console.error(`Loading rolegate on ${kind}: ${connections} connections, ${durati
 // store one, so the difference would no longer be what verifying a token costs. The trail's
 // cost is measured on its own below; the instances of the 1M/10k comparisons run with it on,
 // as rolegate does by default.
-const main = await startRolegate({ ...authEnv, ...small.env, AUDIT_TRAIL: 'false' });
-console.error(`peak RSS after start: ${main.peakRssMiB().toFixed(0)} MiB`);
+const main = onlyAudit ? undefined : await startRolegate({ ...authEnv, ...small.env, AUDIT_TRAIL: 'false' });
 try {
+  if (main) await compareMainScenarios(main);
+  await compareAudit();
+  if (main) rssPeaks.push({ run: 'main', mib: main.peakRssMiB() });
+} finally {
+  if (main) await stop(main);
+}
+
+/** Token verification, the JWKS checks and the pages on 10k / 1M deals (everything but the audit pair). */
+async function compareMainScenarios(main: Server): Promise<void> {
+  console.error(`peak RSS after start: ${main.peakRssMiB().toFixed(0)} MiB`);
   const jwksAtStart = issuer.hits.jwks;
   const [baseline, rs, es] = await interleaved([
     { name: 'public baseline GET /bench/me/carol', url: `${main.url}/bench/me/carol` },
@@ -399,7 +411,9 @@ try {
       await stop(floor);
     }
   }
+}
 
+async function compareAudit(): Promise<void> {
   // The audit trail's cost: the same page from two instances started together, one with the
   // trail on and one with it off, loaded in alternation. The events are counted in the
   // database before the instances start and after the one with the trail on has stopped
@@ -443,10 +457,6 @@ try {
     met: stored >= answered && stored <= sent && lost === 0,
   });
   console.error(`audit_events on ${pageData.label} now holds ${storedAfter} events${large ? ' (kept across runs)' : ''}`);
-
-  rssPeaks.push({ run: 'main', mib: main.peakRssMiB() });
-} finally {
-  await stop(main);
 }
 
 const peak = Math.max(...rssPeaks.map((p) => p.mib));

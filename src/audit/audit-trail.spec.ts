@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/config.schema.js';
 import type { ConfigService } from '../config/typed-config.js';
 import type { Database, DatabaseHandle } from '../database/database.client.js';
 import { openTestDatabase } from '../../test/helpers/databases.js';
-import { eventOf, newAuditCall } from './audit-call.js';
+import { eventOf, newAuditCall, timeOrderedId } from './audit-call.js';
 import { AuditTrail } from './audit-trail.js';
 import { principal } from '../../test/helpers/principal.js';
 
@@ -99,5 +99,19 @@ describe('AuditTrail (read events off the request path)', () => {
     setDown(false);
     expect(await stored()).toEqual([]);
     await real.close();
+  });
+});
+
+describe('timeOrderedId', () => {
+  it('is a version 7 UUID carrying the time in its first 48 bits, in time order, and random otherwise', () => {
+    const ms = Date.UTC(2026, 10, 1, 12, 30, 15, 123);
+    const ids = Array.from({ length: 1000 }, (_, i) => timeOrderedId(ms + i));
+    for (const [i, id] of ids.entries()) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(ms + i);
+    }
+    expect([...ids].sort()).toEqual(ids);
+    const sameMs = new Set(Array.from({ length: 1000 }, () => timeOrderedId(ms).slice(15)));
+    expect(sameMs.size).toBe(1000);
   });
 });
