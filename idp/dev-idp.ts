@@ -372,12 +372,10 @@ export class DevIdp {
       issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
       // Refresh tokens outlive the sign-in session (which ends after 8 hours).
       expiresWithSession: (ctx) => !ctx.oidc.client?.grantTypeAllowed('refresh_token'),
-      // Registered and public clients get a new refresh token at every use; the GPT client when 70% of its lifetime has passed.
-      rotateRefreshToken: (ctx) => {
-        const { RefreshToken: token, Client: client } = ctx.oidc.entities;
-        if (!token || !client || token.totalLifetime() >= 365 * 24 * 3600) return false;
-        return !staticIds.has(client.clientId) || client.clientAuthMethod === 'none' || token.ttlPercentagePassed() >= 70;
-      },
+      // Every client gets a new refresh token at every use, and the used one is spent (RFC 9700
+      // §4.14): a stolen one that comes back after its owner used it is refused, and
+      // oidc-provider then revokes the whole grant, so the thief's newer tokens die with it.
+      rotateRefreshToken: true,
       pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' || !staticIds.has(client.clientId) },
       loadExistingGrant: async (ctx) => {
         const { oidc } = ctx;

@@ -64,6 +64,27 @@ describe('development OpenID provider with rolegate in jwt_oidc mode', () => {
     expect((await api(refreshed.body.access_token, '/api/me').expect(200)).body.sub).toBe('carol');
   });
 
+  it('says offline_access in the scope of every response with a refresh token, and rotates refresh tokens at each use', async () => {
+    const first = await signIn('erin');
+    expect(first.refresh_token).toEqual(expect.any(String));
+    expect(first.scope?.split(' ')).toEqual(expect.arrayContaining(['openid', 'offline_access']));
+    const refresh = (refreshToken: string) => tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: refreshToken }, { ...GPT, method: 'post' });
+
+    const second = await refresh(first.refresh_token!);
+    expect([second.status, second.body.error]).toEqual([200, undefined]);
+    expect(second.body.refresh_token).toEqual(expect.any(String));
+    expect(second.body.refresh_token).not.toBe(first.refresh_token);
+    expect(second.body.scope?.split(' ')).toContain('offline_access');
+    const third = await refresh(second.body.refresh_token!); // the new one works
+    expect([third.status, third.body.error]).toEqual([200, undefined]);
+    await api(third.body.access_token, '/api/me').expect(200);
+
+    // The old one is spent; sent again (as a thief would), it also ends the grant: the newest token stops working too.
+    const replayed = await refresh(first.refresh_token!);
+    expect([replayed.status, replayed.body.error]).toEqual([400, 'invalid_grant']);
+    expect((await refresh(third.body.refresh_token!)).body.error).toBe('invalid_grant');
+  });
+
   it('gives dan 403 on deals', async () => {
     const tokens = await signIn('dan');
     expect(decodeJwt(tokens.access_token)).toMatchObject({ sub: 'dan', roles: ['support'], region: 'NA' });

@@ -112,3 +112,27 @@ describe('jwt_local token handling', () => {
     await t.http().post('/auth/logout').expect(404);
   });
 });
+
+describe('jwt_local protected resource metadata (RFC 9728)', () => {
+  const metadataFor = async (issuer: string) => {
+    const t = await createTestApp(jwtLocalEnv(await makeKey('ES256'), { JWT_ISS: issuer }));
+    try {
+      return await Promise.all(
+        ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp'].map(async (path) => (await t.http().get(path).expect(200)).body),
+      );
+    } finally {
+      await t.close();
+    }
+  };
+
+  it('names no authorization server when JWT_ISS is not a URL (as `npm run keys` writes it)', async () => {
+    for (const metadata of await metadataFor('rolegate-dev')) {
+      expect(metadata).not.toHaveProperty('authorization_servers');
+      expect(metadata).toMatchObject({ resource: expect.stringMatching(/^http:\/\/localhost:3000/), bearer_methods_supported: ['header'] });
+    }
+  });
+
+  it('names JWT_ISS when it is an http(s) URL: the provider that signs with the key', async () => {
+    for (const metadata of await metadataFor('http://localhost:4000')) expect(metadata.authorization_servers).toEqual(['http://localhost:4000']);
+  });
+});

@@ -9,6 +9,16 @@ export const PROTECTED_RESOURCE_PATH = '/.well-known/oauth-protected-resource';
 export const MCP_PATH = '/mcp';
 
 /**
+ * `authorization_servers` lists issuer identifiers, which are URLs (RFC 9728 §2, RFC 8414 §2).
+ * In jwt_local mode JWT_ISS may be any string (`npm run keys` writes `rolegate-dev`): no
+ * client could find a server there, so the field is left out rather than name a non-URL.
+ */
+function authorizationServers(issuer: string | undefined): { authorization_servers?: string[] } {
+  const url = issuer === undefined ? null : URL.parse(issuer);
+  return url && (url.protocol === 'https:' || url.protocol === 'http:') ? { authorization_servers: [issuer!] } : {};
+}
+
+/**
  * RFC 9728 protected resource metadata (JWT modes): tells OAuth clients which
  * authorization server issues tokens for this API, and for the MCP endpoint (at the
  * metadata path with `/mcp` appended, §3.1). 401 responses point to the one they were for.
@@ -24,7 +34,7 @@ export class ProtectedResourceController {
     const auth = config.get('auth', { infer: true });
     this.metadata = {
       resource: publicUrl,
-      authorization_servers: auth.type === 'cookie' ? [] : [auth.jwt.issuer],
+      ...authorizationServers(auth.type === 'cookie' ? undefined : auth.jwt.issuer),
       scopes_supported: config.get('openapi', { infer: true }).scopes,
       bearer_methods_supported: ['header'],
       resource_name: 'rolegate',
