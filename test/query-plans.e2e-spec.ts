@@ -61,6 +61,9 @@ describeOnPostgres('query plans of every scoped list and sort on PostgreSQL (300
       await client.end();
     });
     pool = new pg.Pool({ connectionString: database.env.DATABASE_URL, max: 2 });
+    // pg's advice: a pool needs an 'error' listener, or an idle connection the server ends
+    // (seen once here, 57P01, after every test of the suite had passed) crashes the worker.
+    pool.on('error', (err) => console.warn(`query-plans: an idle connection ended: ${err.message}`));
     db = drizzle(pool, { schema, logger: { logQuery: (query, params) => captured.push({ query, params }) } }) as unknown as Database;
     const users = await pool.query("select id, sub, roles, region from users where sub not like 'generated-%'");
     for (const u of users.rows) {
