@@ -58,6 +58,16 @@ describe.each(databaseKinds)('row and field rules on %s', (kind) => {
     await database.drop();
   });
 
+  it("shows each part of support's ticket rule in the demo data: dan's own, unassigned, and a colleague's he may not see", async () => {
+    const naTickets = (assignee: string) =>
+      ids(`select t.id from tickets t left join users u on u.id = t.assignee_id where t.region = 'NA' and ${assignee}`);
+    const [his, unassigned, judys] = await Promise.all([naTickets("u.sub = 'dan'"), naTickets('t.assignee_id is null'), naTickets("u.sub = 'judy'")]);
+    for (const set of [his, unassigned, judys]) expect(set.length).toBeGreaterThan(0);
+    const seen = new Set(await walk('dan', '/api/tickets', 100));
+    expect([...his, ...unassigned].filter((id) => !seen.has(id))).toEqual([]);
+    expect(judys.filter((id) => seen.has(id))).toEqual([]);
+  });
+
   it('seeds data in which every rule makes a difference', async () => {
     for (const resource of ['customers', 'deals', 'tickets'] as const) {
       const total = (await ids(`select id from ${resource}`)).length;

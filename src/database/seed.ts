@@ -71,7 +71,7 @@ export async function seedDemoData(db: Database): Promise<void> {
       const agents = AGENTS[region];
       await tx.insert(tickets).values(
         [0, 1].map((k) => {
-          const agent = agents[(i + k) % agents.length];
+          const agent = agents[(Math.floor(i / 3) + k) % agents.length];
           return {
             customerId: customer.id,
             subject: `${['Cannot export report', 'Invoice question', 'Login fails', 'Slow dashboard'][(i + k) % 4]} (${name})`,
