@@ -149,7 +149,10 @@ const CASES: Case[] = [
   { name: 'until', query: { until: iso(180) } },
   { name: 'until, oldest first', query: { until: iso(180), sort: 'at' } },
   { name: 'since + until (one week)', query: { since: iso(100), until: iso(107) } },
-  { name: 'userId + status', query: { userId: USER, status: '403' } },
+  // Depending on ANALYZE's sample, the planner takes the user's index and filters on the
+  // status, or combines the user's and the status's index in a bitmap (seen on data written
+  // event by event, as here): both read the two groups at most, never the trail.
+  { name: 'userId + status', query: { userId: USER, status: '403' }, bounded: 'group' },
   { name: 'userId of a busy account + rare status', query: { userId: BUSY_USER, status: '429' }, bounded: 'group' },
   { name: 'resource + operation', query: { resource: 'deal', operation: 'updateDeal' } },
   { name: 'recordId (rare) + since', query: { recordId: RECORD.rare, since: iso(100) } },
