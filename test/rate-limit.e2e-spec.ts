@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { RedisRateLimitStore } from '../src/rate-limit/rate-limit.store.js';
+import { RATE_LIMIT_STORE } from '../src/rate-limit/rate-limit.guard.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { eventually } from './helpers/eventually.js';
 import { jwtLocalEnv, makeKey, mint, type TestKey } from './helpers/tokens.js';
 
 const redisUrl = process.env.REDIS_URL;
@@ -57,6 +59,10 @@ describe('rate limits (in memory)', () => {
     const env = { AUTH_TYPE: 'cookie', REDIS_URL: redisUrl!, RATE_LIMIT_PER_ANONYMOUS: '4', RATE_LIMIT_WINDOW_SECONDS: '30' };
     const [a, b] = [await createTestApp(env), await createTestApp(env)];
     try {
+      // Until its connection is up, an instance lets requests through uncounted (no request
+      // waits on Redis), so the count starts once both are connected.
+      const connected = (app: TestApp) => (app.app.get(RATE_LIMIT_STORE) as unknown as { redis: { status: string } }).redis.status;
+      await eventually(async () => expect([connected(a), connected(b)]).toEqual(['ready', 'ready']));
       const statuses = [];
       for (const app of [a, b, a, b, a, b]) statuses.push((await app.http().get('/health')).status);
       expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
