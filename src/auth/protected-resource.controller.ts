@@ -2,6 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { AppConfig } from '../config/config.schema.js';
 import { ConfigService } from '../config/typed-config.js';
+import { isHttpUrl } from '../config/urls.js';
 import { Public } from './decorators/access.decorator.js';
 
 export const PROTECTED_RESOURCE_PATH = '/.well-known/oauth-protected-resource';
@@ -14,8 +15,7 @@ export const MCP_PATH = '/mcp';
  * client could find a server there, so the field is left out rather than name a non-URL.
  */
 function authorizationServers(issuer: string | undefined): { authorization_servers?: string[] } {
-  const url = issuer === undefined ? null : URL.parse(issuer);
-  return url && (url.protocol === 'https:' || url.protocol === 'http:') ? { authorization_servers: [issuer!] } : {};
+  return issuer !== undefined && isHttpUrl(issuer) ? { authorization_servers: [issuer] } : {};
 }
 
 /**

@@ -55,17 +55,26 @@ export async function freshDatabase(kind: TestDatabase['name'], seed = true): Pr
     const { dataDir, remove } = pgliteDataDir();
     return { name: kind, env: { DATA_DIR: dataDir, ...seedEnv }, drop: async () => remove() };
   }
-  if (!postgresUrl) throw new Error('DATABASE_URL is not set');
-  const dbName = `rolegate_test_${randomBytes(6).toString('hex')}`;
+  const dbName = testDatabaseName();
+  const database = ownDatabase(dbName); // throws without DATABASE_URL
   await adminQuery(`CREATE DATABASE ${dbName}`);
-  const url = new URL(postgresUrl);
-  url.pathname = `/${dbName}`;
-  return {
-    name: kind,
-    env: { DATABASE_URL: url.toString(), ...seedEnv },
-    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`),
-  };
+  return { ...database, env: { ...database.env, ...seedEnv } };
 }
+
+/** The test server's URL with another database name. */
+function urlOf(dbName: string): string {
+  if (!postgresUrl) throw new Error('DATABASE_URL is not set');
+  return Object.assign(new URL(postgresUrl), { pathname: `/${dbName}` }).toString();
+}
+
+const testDatabaseName = () => `rolegate_test_${randomBytes(6).toString('hex')}`;
+
+/** A database this test created on the test server, dropped (whoever is still connected) by `drop`. */
+const ownDatabase = (dbName: string): TestDatabase => ({
+  name: 'postgres',
+  env: { DATABASE_URL: urlOf(dbName) },
+  drop: () => adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`),
+});
 
 /**
  * A PostgreSQL database of its own, as a copy of a template that `build` filled once: for
@@ -93,7 +102,6 @@ export async function databaseFromTemplate(name: string, inputs: string[], build
     for (const file of code) hash.update(file).update(readFileSync(join(root, file)));
     for (const input of inputs) hash.update(input);
     const template = `rolegate_tpl_${name}_${hash.digest('hex').slice(0, 16)}`;
-    const urlOf = (db: string) => Object.assign(new URL(postgresUrl), { pathname: `/${db}` }).toString();
 
     // One run at a time builds, copies or drops a suite's templates (test workers, concurrent runs).
     await admin.query('select pg_advisory_lock(hashtext($1))', [`rolegate_tpl_${name}`]);
@@ -110,13 +118,13 @@ export async function databaseFromTemplate(name: string, inputs: string[], build
       ]);
       for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     }
-    const copy = `rolegate_test_${randomBytes(6).toString('hex')}`;
+    const copy = testDatabaseName();
     // From PostgreSQL 15 a copy goes block by block through the WAL unless told otherwise;
     // copying the files (after a checkpoint) is much faster for a template this large.
     const fileCopy = version >= 150000 ? ' STRATEGY = FILE_COPY' : '';
     await admin.query(`CREATE DATABASE ${copy} TEMPLATE ${template}${fileCopy}`);
     await admin.query('select pg_advisory_unlock(hashtext($1))', [`rolegate_tpl_${name}`]);
-    return { name: 'postgres', env: { DATABASE_URL: urlOf(copy) }, drop: () => adminQuery(`DROP DATABASE IF EXISTS ${copy} WITH (FORCE)`) };
+    return ownDatabase(copy);
   } finally {
     await admin.end();
   }
