@@ -500,7 +500,11 @@ export class DevIdp {
       let id: string;
       let secret: string | undefined;
       try {
-        [id, secret] = Buffer.from(header.slice(6).trim(), 'base64').toString().split(':').map(decodeURIComponent);
+        // RFC 7617: the user id ends at the first colon; the password is everything after it.
+        const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString();
+        const colon = decoded.indexOf(':');
+        id = decodeURIComponent(colon < 0 ? decoded : decoded.slice(0, colon));
+        secret = colon < 0 ? undefined : decodeURIComponent(decoded.slice(colon + 1));
       } catch {
         res.setHeader('www-authenticate', 'Basic realm="rolegate development provider"');
         return answer(401, 'invalid_client', 'the Basic authorization header does not decode');

@@ -110,6 +110,13 @@ describe('development OpenID provider with rolegate in jwt_oidc mode', () => {
       expect(res.status).toBe(401);
       expect(res.body.error).toBe('invalid_client');
     }
+    // RFC 7617: the secret is everything after the first colon, so a suffix makes it wrong.
+    const suffixed = await fetch(`${issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${GPT.id}:${GPT.secret}:extra`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK }).toString(),
+    });
+    expect([suffixed.status, ((await suffixed.json()) as { error: string }).error]).toEqual([401, 'invalid_client']);
   });
 
   it('rotates its signing key while rolegate runs: one JWKS fetch for the new key, old tokens work during the grace period', async () => {

@@ -97,6 +97,22 @@ describe('AUTH_TYPE=jwt_oidc against an issuer on loopback', () => {
     expect(issuer.hits.jwks - before).toBe(2);
   });
 
+  it('refreshes a stale key set for a token replayed from the verified-token cache, and then refuses it if its key left', async () => {
+    clock.advance(COOLDOWN_MS);
+    const leaving = await makeKey('ES256');
+    issuer.keys = [...issuer.keys, leaving.jwk!];
+    const replayed = await mint(leaving, { ...iss(), sub: 'carol' });
+    expect((await me(replayed)).status).toBe(200); // fetches the set with the new key, then cached
+    issuer.keys = issuer.keys.filter((k) => k.kid !== leaving.kid);
+    const before = issuer.hits.jwks;
+    expect((await me(replayed)).status).toBe(200); // the set is fresh: no fetch
+    expect(issuer.hits.jwks).toBe(before);
+    clock.advance(600_000); // JWKS_CACHE_MAX_AGE_SECONDS (default): the set is stale now
+    expect((await me(replayed)).status).toBe(200); // served while the refresh runs
+    await eventually(async () => expect((await me(replayed)).status).toBe(401));
+    expect(issuer.hits.jwks).toBe(before + 1);
+  });
+
   it('stops accepting an already verified token once its key leaves the key set, or once it expires', async () => {
     clock.advance(COOLDOWN_MS);
     const old = await makeKey('ES256');

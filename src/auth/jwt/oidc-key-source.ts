@@ -67,8 +67,7 @@ export class OidcKeySource implements KeySource {
     const kid = typeof header.kid === 'string' ? header.kid : undefined;
     const cached = this.find(kid, alg);
     if (cached) {
-      // A stale key still verifies while a refresh runs in the background (and through an outage).
-      if (this.clock.now() - this.fetchedAt >= this.oidc.jwksCacheMaxAgeMs) void this.refresh();
+      this.refreshIfStale();
       return cached.key;
     }
     await this.refresh();
@@ -80,9 +79,20 @@ export class OidcKeySource implements KeySource {
     throw new InvalidToken(kid ? 'signing key not found' : 'token has no "kid" and the key set has several keys');
   }
 
+  /**
+   * Asked for every token served from the verified-token cache: it too starts the refresh
+   * of a stale key set, or a client replaying one cached token would keep a key the issuer
+   * has retired trusted for as long as no other token came.
+   */
   isTrusted(key: KeyObject): boolean {
+    this.refreshIfStale();
     for (const cached of this.keys.values()) if (cached.key === key) return true;
     return false;
+  }
+
+  /** A stale key still verifies while a refresh runs in the background (and through an outage). */
+  private refreshIfStale(): void {
+    if (this.clock.now() - this.fetchedAt >= this.oidc.jwksCacheMaxAgeMs) void this.refresh();
   }
 
   private find(kid: string | undefined, alg: string): CachedKey | undefined {
